@@ -51,3 +51,39 @@ class RemoteError(ChariotsError):
     def __init__(self, message: str, http_status: int = 500) -> None:
         super().__init__(message)
         self.http_status = http_status
+
+
+class PipelineExecutionError(ChariotsError):
+    """A pipeline raised while it ran (HTTP 500, with the error's type and message)."""
+
+    http_status = 500
+
+
+def error_payload(error: BaseException) -> dict[str, str]:
+    """The JSON body servers answer an error with: its type name and its message."""
+    return {"error": type(error).__name__, "message": str(error)}
+
+
+def _known_errors() -> dict[str, type[ChariotsError]]:
+    known: dict[str, type[ChariotsError]] = {}
+    pending: list[type[ChariotsError]] = [ChariotsError]
+    while pending:
+        klass = pending.pop()
+        known[klass.__name__] = klass
+        pending.extend(klass.__subclasses__())
+    return known
+
+
+def error_from_payload(http_status: int, payload: object) -> ChariotsError:
+    """The Python exception for an error answer (the inverse of :func:`error_payload`)."""
+    name = message = None
+    if isinstance(payload, dict):
+        name, message = payload.get("error"), payload.get("message")
+    message = str(message if message is not None else payload)
+    klass = _known_errors().get(str(name))
+    if klass is None or klass is RemoteError or klass is ChariotsError:
+        return RemoteError(f"{name or 'HTTP ' + str(http_status)}: {message}", http_status)
+    try:
+        return klass(message)
+    except TypeError:  # an error class whose constructor takes more than a message
+        return RemoteError(f"{name}: {message}", http_status)

@@ -1,0 +1,58 @@
+"""`BaseMLOp`: a loadable op that is fitted, then predicts."""
+
+from __future__ import annotations
+
+import uuid
+from abc import abstractmethod
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from chariots_core.ml._ml_mode import MLMode
+from chariots_core.pipelines.callbacks import OpCallBack
+from chariots_core.pipelines.ops import LoadableOp
+from chariots_core.versioning import Version, VersionType
+
+
+class BaseMLOp(LoadableOp):
+    """A machine-learning op: its node fits it, predicts with it, or both, as ``mode`` says.
+
+    Each fit gives the op a new training version; ``training_update_version`` says which part
+    of the op's version a fit changes. MAJOR means whatever was trained on this op's output must
+    be retrained (a PCA whose components change); PATCH means it need not (a classifier at the
+    end of a pipeline).
+    """
+
+    training_update_version: ClassVar[VersionType] = VersionType.PATCH
+
+    def __init__(self, mode: MLMode, op_callbacks: Sequence[OpCallBack] | None = None) -> None:
+        if not isinstance(mode, MLMode):
+            raise TypeError(f"mode must be an MLMode, not {mode!r}")
+        super().__init__(op_callbacks)
+        self.mode = mode
+
+    @property  # type: ignore[override]
+    def allow_version_change(self) -> bool:
+        """An op about to be fitted may load on any upstream version: it is retrained on it."""
+        return self.mode is not MLMode.PREDICT
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        if self.mode is MLMode.PREDICT:
+            return self.predict(*args, **kwargs)
+        self.fit(*args, **kwargs)
+        self.training_version = Version().update(
+            self.training_update_version, uuid.uuid4().hex.encode()
+        )
+        if self.mode is MLMode.FIT_PREDICT:
+            return self.predict(*args[:1], **kwargs)
+        return None
+
+    @abstractmethod
+    def fit(self, *args: Any, **kwargs: Any) -> None:
+        """Train the op."""
+
+    @abstractmethod
+    def predict(self, *args: Any, **kwargs: Any) -> Any:
+        """Use the trained op."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} op {self.name!r} ({self.mode.value}) {self.op_version!r}>"

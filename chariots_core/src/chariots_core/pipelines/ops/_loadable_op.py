@@ -1,0 +1,36 @@
+"""`LoadableOp`: an op with state that the op store keeps."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+
+from chariots_core.pipelines.ops._base_op import BaseOp
+from chariots_core.versioning import Version
+
+
+class LoadableOp(BaseOp):
+    """An op whose state (a trained model, a fitted vocabulary…) is saved and loaded as bytes.
+
+    Its version is its class version plus its *training version*, which changes each time its
+    state does (a fit, or a load of another saved state). :meth:`load` must set the op's state
+    from the bytes rather than mutate shared objects in place: a pipeline loads into a copy of
+    the op so that a failed load leaves the pipeline as it was.
+    """
+
+    allow_version_change = False
+    training_version: Version | None = None
+
+    @property
+    def op_version(self) -> Version:
+        class_version = type(self).__version__
+        if self.training_version is None:
+            return class_version
+        return class_version + self.training_version
+
+    @abstractmethod
+    def serialize(self) -> bytes:
+        """The op's state as bytes."""
+
+    @abstractmethod
+    def load(self, serialized_object: bytes) -> None:
+        """Set the op's state from bytes made by :meth:`serialize`."""

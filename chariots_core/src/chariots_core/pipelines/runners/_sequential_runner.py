@@ -1,0 +1,47 @@
+"""`SequentialRunner`: runs a pipeline's nodes one after the other in this process."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from chariots_core.pipelines.nodes import PIPELINE_INPUT, PIPELINE_OUTPUT
+from chariots_core.pipelines.runners._base_runner import BaseRunner
+
+if TYPE_CHECKING:
+    from chariots_core.pipelines import Pipeline
+    from chariots_core.pipelines.callbacks import PipelineCallback
+
+
+class SequentialRunner(BaseRunner):
+    """Runs the nodes in order, keeping each output only while a later node still needs it."""
+
+    def run(
+        self,
+        pipeline: Pipeline,
+        pipeline_input: Any = None,
+        extra_callbacks: Sequence[PipelineCallback] = (),
+    ) -> Any:
+        callbacks = [*pipeline.pipeline_callbacks, *extra_callbacks]
+        nodes = pipeline.nodes
+        last_use = {
+            name: index for index, node in enumerate(nodes) for name in node.input_nodes
+        }
+        values: dict[str, Any] = {PIPELINE_INPUT: pipeline_input}
+        for callback in callbacks:
+            callback.before_execution(pipeline, pipeline_input)
+        for index, node in enumerate(nodes):
+            args = [values[name] for name in node.input_nodes]
+            for callback in callbacks:
+                callback.before_node_execution(pipeline, node, args)
+            output = node.execute(args)
+            for callback in callbacks:
+                callback.after_node_execution(pipeline, node, args, output)
+            values.update(node.split_outputs(output))
+            for name in node.input_nodes:
+                if last_use[name] == index and name != PIPELINE_INPUT:
+                    values.pop(name, None)
+        result = values.get(PIPELINE_OUTPUT)
+        for callback in callbacks:
+            callback.after_execution(pipeline, pipeline_input, result)
+        return result
