@@ -1,0 +1,117 @@
+"""`Database`: one engine and its sessions, shared by the op store and the job store."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, pool
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session, sessionmaker
+
+from chariots_core.database import _migrations
+from chariots_core.database._sqlite import (
+    SQLITE_BEGIN_OPTION,
+    SQLITE_BUSY_TIMEOUT,
+    configure_sqlite,
+)
+from chariots_core.database._urls import is_sqlite_memory, normalize_url, sqlite_file_path
+
+
+class Database:
+    """A SQLAlchemy engine and sessionmaker for one database URL, with chariots' schema.
+
+    SQLite files run in WAL mode with a busy timeout and foreign keys on, and their writing
+    transactions start with ``BEGIN IMMEDIATE``, so that several processes can share one file;
+    the file's folder is created when missing. ``postgresql://`` URLs use psycopg 3.
+
+    The schema is made by Alembic migrations shipped in the package (:meth:`create_all`), tracked
+    in the table ``chariots_alembic_version`` so that it does not meet an application's own.
+    """
+
+    def __init__(self, url: str | URL, *, engine_options: Mapping[str, Any] | None = None) -> None:
+        self.url = normalize_url(url)
+        options: dict[str, Any] = {"pool_pre_ping": True}
+        sqlite_path = sqlite_file_path(self.url)
+        if sqlite_path is not None:
+            sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        if self.url.get_backend_name() == "sqlite":
+            options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT}
+            if is_sqlite_memory(self.url):
+                # One shared connection, or each checkout would see a different empty database.
+                options["poolclass"] = pool.StaticPool
+                options["connect_args"]["check_same_thread"] = False
+        options.update(engine_options or {})
+        self.engine: Engine = create_engine(self.url, **options)
+        if self.url.get_backend_name() == "sqlite":
+            configure_sqlite(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readonly_sessions = sessionmaker(
+            self.engine.execution_options(**_readonly_options(self.dialect_name)),
+            expire_on_commit=False,
+        )
+        self._created = False
+        self._created_lock = threading.Lock()
+
+    @property
+    def dialect_name(self) -> str:
+        """``"sqlite"``, ``"postgresql"``, ..."""
+        return self.engine.dialect.name
+
+    def __repr__(self) -> str:
+        return f"Database({self.url.render_as_string(hide_password=True)!r})"
+
+    @contextmanager
+    def session(self, *, readonly: bool = False) -> Iterator[Session]:
+        """A session in one transaction, committed on success and rolled back on error.
+
+        ``readonly=True`` is for sessions that only read: on SQLite they take no write lock
+        (plain ``BEGIN``), on PostgreSQL they run in a read-only transaction.
+        """
+        factory = self._readonly_sessions if readonly else self._sessions
+        with factory() as session, session.begin():
+            yield session
+
+    def create_all(self) -> None:
+        """Bring the schema to the latest migration; a no-op when it is there already.
+
+        Safe when several processes call it at once on the same database: the upgrade runs
+        under a database-wide lock (an advisory lock on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite).
+        """
+        self.upgrade("head")
+        self._created = True
+
+    def ensure_created(self) -> None:
+        """Run :meth:`create_all` once for this object (what stores call before first use)."""
+        if self._created:
+            return
+        with self._created_lock:
+            if not self._created:
+                self.create_all()
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Run the migrations up to ``revision`` (``"head"``: the latest)."""
+        _migrations.upgrade(self.engine, revision)
+
+    def downgrade(self, revision: str) -> None:
+        """Undo migrations down to ``revision`` (``"base"``: drop every chariots table)."""
+        _migrations.downgrade(self.engine, revision)
+        self._created = False
+
+    def current_revision(self) -> str | None:
+        """The migration the database is at; ``None`` when chariots never migrated it."""
+        return _migrations.current_revision(self.engine)
+
+    def dispose(self) -> None:
+        """Close every pooled connection (call it in a child process after a fork, or at exit)."""
+        self.engine.dispose()
+
+
+def _readonly_options(dialect_name: str) -> dict[str, Any]:
+    if dialect_name == "sqlite":
+        return {SQLITE_BEGIN_OPTION: "DEFERRED"}
+    if dialect_name == "postgresql":
+        return {"postgresql_readonly": True}
+    return {}

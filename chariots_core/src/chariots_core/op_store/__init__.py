@@ -1,0 +1,23 @@
+"""The op store: which versions of which ops were saved, their bytes, and what was validated.
+
+- :class:`OpStore`: in-process, on a database (SQLite file by default, or PostgreSQL) and a
+  saver for op bytes (a local folder, or any fsspec URL);
+- :class:`OpStoreServer` / :class:`OpStoreClient`: the same API over HTTP;
+- :mod:`~chariots_core.op_store.savers`: where op bytes are kept.
+"""
+
+from chariots_core.op_store import savers
+from chariots_core.op_store._base_client import BaseOpStoreClient, SavedOpVersion
+from chariots_core.op_store._client import HttpOpStoreClient, OpStoreClient
+from chariots_core.op_store._op_store import OpStore
+from chariots_core.op_store._server import OpStoreServer
+
+__all__ = [
+    "BaseOpStoreClient",
+    "HttpOpStoreClient",
+    "OpStore",
+    "OpStoreClient",
+    "OpStoreServer",
+    "SavedOpVersion",
+    "savers",
+]

@@ -1,0 +1,146 @@
+"""Where op bytes are kept: a local folder, or any fsspec URL that workers can share.
+
+Keys are relative ``/``-separated paths (``<op name>/<major>_<minor>_<patch>``) under the
+saver's root. A saver writes whole objects atomically: a reader sees the old bytes or the new
+ones, never half of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from abc import ABC, abstractmethod
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import fsspec
+
+from chariots_core.errors import BadRequest, OpNotFound
+
+
+def _check_key(key: str) -> PurePosixPath:
+    """``key`` as a relative path that stays under the saver's root; ``BadRequest`` otherwise."""
+    if not isinstance(key, str) or not key:
+        raise BadRequest(f"saver key must be a non-empty string: {key!r}")
+    path = PurePosixPath(key)
+    if "\\" in key or path.is_absolute() or any(part in ("", ".", "..") for part in key.split("/")):
+        raise BadRequest(f"saver key must be a relative path without '.' or '..': {key!r}")
+    return path
+
+
+class BaseSaver(ABC):
+    """Keeps the bytes of saved ops under string keys."""
+
+    @abstractmethod
+    def save(self, key: str, data: bytes) -> None:
+        """Write ``data`` under ``key``, replacing what was there, atomically."""
+
+    @abstractmethod
+    def load(self, key: str) -> bytes:
+        """The bytes under ``key``; :class:`~chariots_core.errors.OpNotFound` when none."""
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove the bytes under ``key``; nothing happens when there are none."""
+
+
+class FileSaver(BaseSaver):
+    """Op bytes in files under a local folder (created when missing)."""
+
+    def __init__(self, root_path: str | os.PathLike[str]) -> None:
+        self.root_path = Path(root_path).expanduser().absolute()
+
+    def __repr__(self) -> str:
+        return f"FileSaver({str(self.root_path)!r})"
+
+    def _path(self, key: str) -> Path:
+        return self.root_path.joinpath(*_check_key(key).parts)
+
+    def save(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        file_descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(file_descriptor, "wb") as temp_file:
+                temp_file.write(data)
+                temp_file.flush()
+                os.fsync(temp_file.fileno())
+            os.replace(temp_name, path)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+
+    def load(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            raise OpNotFound(f"no op bytes saved under {key!r} in {self.root_path}") from None
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+
+class FsspecSaver(BaseSaver):
+    """Op bytes under any fsspec URL (``s3://bucket/models``, ``gcs://...``, ``memory://...``).
+
+    ``storage_options`` go to the filesystem (credentials, endpoint...). On object stores a put
+    is atomic already; on local filesystems bytes are written aside and moved into place.
+    """
+
+    def __init__(self, url: str, **storage_options: Any) -> None:
+        self.url = url
+        self.fs, root = fsspec.core.url_to_fs(url, **storage_options)
+        self.root = str(root).rstrip("/")
+
+    def __repr__(self) -> str:
+        return f"FsspecSaver({self.url!r})"
+
+    def _path(self, key: str) -> str:
+        return f"{self.root}/{_check_key(key)}"
+
+    def _is_local(self) -> bool:
+        protocols = (self.fs.protocol,) if isinstance(self.fs.protocol, str) else self.fs.protocol
+        return "file" in protocols or "local" in protocols
+
+    def save(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        parent = path.rsplit("/", 1)[0]
+        self.fs.makedirs(parent, exist_ok=True)
+        if not self._is_local():
+            self.fs.pipe_file(path, data)
+            return
+        temp_path = f"{parent}/.{path.rsplit('/', 1)[1]}.{os.urandom(8).hex()}.tmp"
+        try:
+            self.fs.pipe_file(temp_path, data)
+            self.fs.mv(temp_path, path)
+        except BaseException:
+            if self.fs.exists(temp_path):
+                self.fs.rm_file(temp_path)
+            raise
+
+    def load(self, key: str) -> bytes:
+        try:
+            data = self.fs.cat_file(self._path(key))
+        except FileNotFoundError:
+            raise OpNotFound(f"no op bytes saved under {key!r} in {self.url}") from None
+        return bytes(data)
+
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        with contextlib.suppress(FileNotFoundError):
+            self.fs.rm_file(path)
+
+
+def saver_from_url(url_or_path: str | os.PathLike[str]) -> BaseSaver:
+    """A :class:`FileSaver` for a local path or ``file://`` URL; a :class:`FsspecSaver` else."""
+    if isinstance(url_or_path, os.PathLike):
+        return FileSaver(url_or_path)
+    if url_or_path.startswith("file://"):
+        return FileSaver(url_or_path[len("file://") :])
+    if "://" in url_or_path:
+        return FsspecSaver(url_or_path)
+    return FileSaver(url_or_path)
+
+
+__all__ = ["BaseSaver", "FileSaver", "FsspecSaver", "saver_from_url"]

@@ -1,0 +1,29 @@
+"""`TestOpStoreClient`: an op store client for tests and docs, with its server in-process."""
+
+from __future__ import annotations
+
+import os
+
+from chariots_core.op_store import HttpOpStoreClient, OpStore, OpStoreServer
+from chariots_core.op_store._transport import FlaskTestTransport
+
+
+class TestOpStoreClient(HttpOpStoreClient):
+    """The op store API through the Flask test client of an :class:`OpStoreServer`.
+
+    The server keeps its SQLite database and op bytes in the folder ``path`` (``OpStore(path=
+    path)``), so requests go through the same routes, JSON and error handling as over the
+    network, without a port. ``client.server`` is that server (``client.server.db.create_all()``
+    makes the schema; it is also made on first use).
+    """
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.op_store = OpStore(path=path)
+        self.server = OpStoreServer(self.op_store)
+        super().__init__(FlaskTestTransport(self.server))
+
+    def close(self) -> None:
+        super().close()
+        self.op_store.close()
