@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chariots_core.errors import PipelineGraphError, VersionError
 from chariots_core.pipelines._graph import resolve_graph, upstream_edges
@@ -17,7 +17,7 @@ from chariots_core.versioning import Version
 if TYPE_CHECKING:
     from chariots_core.op_store import BaseOpStoreClient
 
-_PIPELINE_NAME = re.compile(r"^[A-Za-z0-9_.\-]+$")
+_PIPELINE_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 
 
 class Pipeline:
@@ -34,7 +34,7 @@ class Pipeline:
         pipeline_callbacks: Sequence[PipelineCallback] | None = None,
         use_worker: bool | None = None,
     ) -> None:
-        if not isinstance(name, str) or not _PIPELINE_NAME.match(name):
+        if not isinstance(name, str) or not _PIPELINE_NAME.fullmatch(name):
             raise PipelineGraphError(
                 f"pipeline name {name!r} must be letters, digits, '_', '-' or '.' "
                 "(it is part of the server's URLs)"
@@ -150,4 +150,3 @@ def _check_link(op_store_client: BaseOpStoreClient, upstream: Node, downstream: 
             f"than the one in hand ({current!r}); retrain {downstream.name!r} on it and save "
             "before loading"
         )
-

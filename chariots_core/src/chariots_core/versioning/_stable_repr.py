@@ -28,7 +28,7 @@ def stable_repr(value: Any) -> str:
         return "b:" + value.hex()
     if isinstance(value, enum.Enum):
         return f"{_qualified_name(type(value))}.{value.name}"
-    if isinstance(value, type) or callable(value) and hasattr(value, "__qualname__"):
+    if isinstance(value, type) or (callable(value) and hasattr(value, "__qualname__")):
         return _qualified_name(value)
     if isinstance(value, Mapping):
         items = sorted((stable_repr(key), stable_repr(item)) for key, item in value.items())

@@ -110,9 +110,7 @@ class Version:
         return f"{self._major}_{self._minor}_{self._patch}_{self._creation_time!r}"
 
     def __repr__(self) -> str:
-        return (
-            f"<Version major:{self._major[:7]} minor:{self._minor[:7]} patch:{self._patch[:7]}>"
-        )
+        return f"<Version major:{self._major[:7]} minor:{self._minor[:7]} patch:{self._patch[:7]}>"
 
     @classmethod
     def parse(cls, version_string: str) -> Version:

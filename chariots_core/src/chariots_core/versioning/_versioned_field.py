@@ -53,7 +53,9 @@ class VersionedFieldDict(Mapping[str, Any]):
         self.default_version = default_version
         items = dict(fields or {}, **kwargs)
         self._fields: dict[str, VersionedField[Any]] = {
-            key: value if isinstance(value, VersionedField) else VersionedField(value, default_version)
+            key: value
+            if isinstance(value, VersionedField)
+            else VersionedField(value, default_version)
             for key, value in items.items()
         }
 

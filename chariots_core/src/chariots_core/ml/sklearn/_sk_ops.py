@@ -50,20 +50,20 @@ class BaseSKOp(BaseMLOp):
 class SKSupervisedOp(BaseSKOp):
     """A supervised estimator: fitted on ``(x, y)``, predicts ``model.predict(x)``."""
 
-    def fit(self, X: Any, y: Any) -> None:  # noqa: N803 - scikit-learn's naming
+    def fit(self, X: Any, y: Any) -> None:
         self._model = self._init_model()
         self._model.fit(X, y, **self.fit_extra_parameters)
 
-    def predict(self, X: Any) -> Any:  # noqa: N803
+    def predict(self, X: Any) -> Any:
         return self._model.predict(X)
 
 
 class SKUnsupervisedOp(BaseSKOp):
     """An unsupervised estimator: fitted on ``x``, predicts ``model.transform(x)``."""
 
-    def fit(self, X: Any) -> None:  # noqa: N803
+    def fit(self, X: Any) -> None:
         self._model = self._init_model()
         self._model.fit(X, **self.fit_extra_parameters)
 
-    def predict(self, X: Any) -> Any:  # noqa: N803
+    def predict(self, X: Any) -> Any:
         return self._model.transform(X)

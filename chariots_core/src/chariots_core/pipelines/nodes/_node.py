@@ -40,7 +40,9 @@ class Node:
         if not isinstance(op, BaseOp | Pipeline):
             raise TypeError(f"a Node wraps a BaseOp or a Pipeline, not {op!r}")
         self._op = op
-        self.input_nodes: list[str] = [_input_name(item) for item in _as_list(input_nodes)]
+        self.input_nodes: list[str] = [
+            _input_name(self.name, item) for item in _as_list(input_nodes)
+        ]
         self.output_nodes: list[str] = list(_as_list(output_nodes))
         for output in self.output_nodes:
             if not isinstance(output, str) or not output:
@@ -173,18 +175,20 @@ def _as_list(value: Any) -> list[Any]:
     return list(value)
 
 
-def _input_name(item: NodeInput) -> str:
+def _input_name(node_name: str, item: NodeInput) -> str:
     if isinstance(item, Node):
         if len(item.output_nodes) != 1:
             raise PipelineGraphError(
-                f"node {item.name!r} used as an input must have exactly one output, "
-                f"it has {item.output_nodes}"
+                f"node {node_name!r}: node {item.name!r} used as an input must have exactly one "
+                f"output, it has {item.output_nodes}"
             )
         return item.output_nodes[0]
     if not isinstance(item, str) or not item:
-        raise PipelineGraphError(f"input names must be non-empty strings, got {item!r}")
+        raise PipelineGraphError(
+            f"node {node_name!r}: input names must be non-empty strings, got {item!r}"
+        )
     if item == PIPELINE_OUTPUT:
-        raise PipelineGraphError(f"{PIPELINE_OUTPUT!r} cannot be a node's input")
+        raise PipelineGraphError(f"node {node_name!r}: {PIPELINE_OUTPUT!r} cannot be an input")
     return item
 
 

@@ -24,9 +24,7 @@ class SequentialRunner(BaseRunner):
     ) -> Any:
         callbacks = [*pipeline.pipeline_callbacks, *extra_callbacks]
         nodes = pipeline.nodes
-        last_use = {
-            name: index for index, node in enumerate(nodes) for name in node.input_nodes
-        }
+        last_use = {name: index for index, node in enumerate(nodes) for name in node.input_nodes}
         values: dict[str, Any] = {PIPELINE_INPUT: pipeline_input}
         for callback in callbacks:
             callback.before_execution(pipeline, pipeline_input)
