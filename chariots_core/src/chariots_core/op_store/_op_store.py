@@ -114,7 +114,7 @@ class OpStore(BaseOpStoreClient):
         with self.db.session(readonly=True) as session:
             return {
                 name: _saved_op_version(name, record)
-                for record, name in session.execute(query).tuples()
+                for record, name in session.execute(query)
             }
 
     def get_op_bytes_for_version(self, op_name: str, version: Version) -> bytes:
@@ -241,7 +241,7 @@ class OpStore(BaseOpStoreClient):
         with self.db.session(readonly=True) as session:
             return {
                 Version(major, minor, patch, creation_time=creation_time)
-                for major, minor, patch, creation_time in session.execute(query).tuples()
+                for major, minor, patch, creation_time in session.execute(query)
             }
 
     def register_new_pipeline(self, pipeline_name: str, op_names: Sequence[str]) -> None:
@@ -304,7 +304,7 @@ class OpStore(BaseOpStoreClient):
             .on_conflict_do_nothing(index_elements=["name"])
         )
         rows = session.execute(select(OpRecord.name, OpRecord.id).where(OpRecord.name.in_(names)))
-        return dict(rows.tuples().all())
+        return {name: op_id for name, op_id in rows}
 
 
 def _names_sequence(op_names: object) -> Sequence[str]:

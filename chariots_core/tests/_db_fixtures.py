@@ -1,0 +1,81 @@
+"""Database fixtures: a fresh SQLite file, or a fresh PostgreSQL schema, for each test.
+
+PostgreSQL is found at ``$CHARIOTS_TEST_POSTGRES_URL`` (default
+``postgresql+psycopg://postgres@127.0.0.1:5432/test``); tests that need it are skipped, with the
+URL in the reason, when nothing answers there. Each test gets a schema of its own (a unique name,
+put first on the ``search_path`` of every connection made from :func:`postgres_url`), dropped at
+teardown, so that runs sharing one database do not meet.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL
+
+from chariots_core.database import normalize_url
+
+POSTGRES_URL_ENV = "CHARIOTS_TEST_POSTGRES_URL"
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_server_url_from_env() -> URL:
+    """The PostgreSQL database the tests may use (a URL, psycopg 3 as driver)."""
+    return normalize_url(os.environ.get(POSTGRES_URL_ENV) or DEFAULT_POSTGRES_URL)
+
+
+def _shown(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> URL:
+    """The reachable PostgreSQL test database; skips the test when there is none."""
+    url = postgres_server_url_from_env()
+    engine = create_engine(url, connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # any failure to connect means: no PostgreSQL for these tests
+        pytest.skip(
+            f"PostgreSQL not reachable at {_shown(url)} (set {POSTGRES_URL_ENV}): "
+            f"{type(error).__name__}: {str(error).strip().splitlines()[0]}"
+        )
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: URL) -> Iterator[str]:
+    """A URL to a PostgreSQL schema of this test's own, empty, dropped at teardown."""
+    schema = f"chariots_test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(postgres_server_url)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = postgres_server_url.update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+        with admin.begin() as connection:
+            connection.execute(text("SET LOCAL lock_timeout = '20s'"))
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A URL to a SQLite file (not created yet) in this test's temporary folder."""
+    return f"sqlite:///{tmp_path / 'db' / 'chariots.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A fresh database of each kind in turn: a SQLite file, then a PostgreSQL schema."""
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
