@@ -30,8 +30,8 @@ class BaseMLOp(LoadableOp):
         super().__init__(op_callbacks)
         self.mode = mode
 
-    @property  # type: ignore[override]
-    def allow_version_change(self) -> bool:
+    @property
+    def allow_version_change(self) -> bool:  # type: ignore[override]
         """An op about to be fitted may load on any upstream version: it is retrained on it."""
         return self.mode is not MLMode.PREDICT
 

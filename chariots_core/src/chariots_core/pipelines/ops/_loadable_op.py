@@ -22,10 +22,13 @@ class LoadableOp(BaseOp):
 
     @property
     def op_version(self) -> Version:
-        class_version = type(self).__version__
-        if self.training_version is None:
-            return class_version
-        return class_version + self.training_version
+        """The class version plus the training version (an empty one before any fit or load).
+
+        An untrained op is counted as having the empty training version, so that its first fit
+        changes only the part of the op version the fit is meant to change, as later fits do.
+        """
+        training_version = self.training_version or Version(creation_time=0.0)
+        return type(self).__version__ + training_version
 
     @abstractmethod
     def serialize(self) -> bytes:
