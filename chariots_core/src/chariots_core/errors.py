@@ -33,6 +33,24 @@ class OpNotFound(ChariotsError, LookupError):
     http_status = 404
 
 
+class JobNotFound(ChariotsError, LookupError):
+    """No job of that id was ever recorded (HTTP 404)."""
+
+    http_status = 404
+
+
+class JobExpired(ChariotsError, LookupError):
+    """The job existed but its record was removed when its time to live ran out (HTTP 410)."""
+
+    http_status = 410
+
+
+class WorkerPoolError(ChariotsError):
+    """A worker pool cannot be found, built or reached; the message says what to install or fix."""
+
+    http_status = 503
+
+
 class BadRequest(ChariotsError, ValueError):
     """A request whose body is not JSON or not of the expected shape (HTTP 400)."""
 

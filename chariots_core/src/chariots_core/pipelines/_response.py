@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from chariots_core.jobs import JobStatus
 from chariots_core.versioning import Version
 
 
@@ -20,18 +21,19 @@ class PipelineResponse:
     value: Any
     versions: dict[str, Version] = field(default_factory=dict)
     job_id: str | None = None
-    job_status: Any = None
+    job_status: JobStatus | None = None
     error: dict[str, Any] | None = None
 
     @classmethod
     def from_json(cls, payload: dict[str, Any]) -> PipelineResponse:
+        status = payload.get("job_status")
         return cls(
             value=payload.get("pipeline_output"),
             versions={
                 name: Version.parse(text) for name, text in (payload.get("versions") or {}).items()
             },
             job_id=payload.get("job_id"),
-            job_status=payload.get("job_status"),
+            job_status=None if status is None else JobStatus(status),
             error=payload.get("error"),
         )
 
@@ -40,6 +42,6 @@ class PipelineResponse:
             "pipeline_output": self.value,
             "versions": {name: str(version) for name, version in self.versions.items()},
             "job_id": self.job_id,
-            "job_status": None if self.job_status is None else str(self.job_status),
+            "job_status": None if self.job_status is None else self.job_status.value,
             "error": self.error,
         }

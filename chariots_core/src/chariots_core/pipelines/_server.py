@@ -1,30 +1,45 @@
-"""`PipelinesServer`: a Flask app that serves an app's pipelines over HTTP."""
+"""`PipelinesServer`: a Flask app that serves an app's pipelines and their jobs over HTTP."""
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
+import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from chariots_core._json import to_jsonable
 from chariots_core.errors import (
-    BadRequest,
     ChariotsError,
     PipelineExecutionError,
     PipelineNotFound,
+    RequestTooLarge,
+    WorkerPoolError,
     error_payload,
+)
+from chariots_core.jobs import (
+    DEFAULT_HEARTBEAT_TIMEOUT,
+    Job,
+    JobMessage,
+    JobOptions,
+    JobStatus,
+    JobStore,
 )
 from chariots_core.op_store import BaseOpStoreClient
 from chariots_core.pipelines._pipeline import Pipeline
 from chariots_core.pipelines._response import PipelineResponse
+from chariots_core.pipelines._routes import add_routes
 from chariots_core.pipelines._use_worker import should_use_worker
 from chariots_core.pipelines.callbacks import PipelineCallback
 from chariots_core.pipelines.runners import BaseRunner, SequentialRunner
+from chariots_core.workers._apps import register_app
+
+if TYPE_CHECKING:
+    from chariots_core.database import Database
+    from chariots_core.workers import BaseWorkerPool
 
 logger = logging.getLogger(__name__)
 
@@ -33,16 +48,19 @@ DEFAULT_MAX_REQUEST_BYTES = 64 * 1024 * 1024
 
 
 class PipelinesServer(Flask):
-    """Serves ``app_pipelines`` over HTTP, loading and saving them against an op store.
+    """Serves ``app_pipelines`` over HTTP, loading and saving them against an op store, and runs
+    the calls that ask for it as jobs on a worker pool.
 
-    Routes: ``POST /pipelines/<name>/main|load|save|versions``,
-    ``GET /pipelines/<name>/health_check``, ``GET /health_check``, ``GET /available_pipelines``.
-    Errors answer as JSON ``{"error": type, "message": text}``: 400 for a body that is not JSON
-    or not of the expected shape, 404 for an unknown pipeline, 413 for a body over
-    ``max_request_bytes``, 419 for incompatible versions.
+    Routes (see ``GET /openapi.json``): ``POST /pipelines/<name>/main|load|save|versions``,
+    ``GET /pipelines/<name>/health_check``, ``GET /health_check``, ``GET /available_pipelines``,
+    ``POST /jobs/fetch/``, ``GET /jobs``, ``GET /jobs/<id>``, ``GET /jobs/<id>/wait``,
+    ``POST /jobs/<id>/cancel``. Errors answer as JSON ``{"error": type, "message": text}``.
 
-    ``worker_pool`` and ``use_workers`` say whether calls run in a worker (see
-    :func:`~chariots_core.pipelines._use_worker.should_use_worker`).
+    A call runs in a worker when the three-level rule says so (``use_workers`` here,
+    ``use_worker`` on the pipeline and on the request: any ``False`` wins, then any ``True``).
+    ``worker_pool`` is a pool, a backend name or URL, a ``package.module:Class`` path, or
+    ``None`` for the ``CHARIOTS_WORKER_POOL`` environment variable or else the embedded pool.
+    ``job_store`` defaults to a job store on the op store's database.
     """
 
     def __init__(
@@ -52,9 +70,11 @@ class PipelinesServer(Flask):
         import_name: str,
         runner: BaseRunner | None = None,
         default_pipeline_callbacks: Sequence[PipelineCallback] | None = None,
-        worker_pool: Any = None,
+        worker_pool: BaseWorkerPool | str | type[BaseWorkerPool] | None = None,
         use_workers: bool | None = None,
         *,
+        job_store: JobStore | str | None = None,
+        heartbeat_timeout: float = DEFAULT_HEARTBEAT_TIMEOUT,
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
         **flask_kwargs: Any,
     ) -> None:
@@ -72,16 +92,20 @@ class PipelinesServer(Flask):
         self.op_store_client = op_store_client
         self.runner: BaseRunner = runner or SequentialRunner()
         self.default_pipeline_callbacks = list(default_pipeline_callbacks or [])
-        self.worker_pool = worker_pool
         self.use_workers = use_workers
+        self.job_store = _job_store(job_store, op_store_client, heartbeat_timeout)
+        self._worker_pool_spec = worker_pool
+        self._worker_pool: BaseWorkerPool | None = None
+        self._pool_lock = threading.Lock()
         self._loaded: set[str] = set()
         self._load_lock = threading.Lock()
         for pipeline in self.pipelines.values():
             op_store_client.register_new_pipeline(pipeline.name, pipeline.op_names())
-        self._add_routes()
+        add_routes(self)
         self._add_error_handlers()
+        register_app(self)
 
-    # -- what the routes do, callable in-process too ----------------------------------------
+    # -- pipelines ------------------------------------------------------------------------------
 
     def get_pipeline(self, name: str) -> Pipeline:
         try:
@@ -92,12 +116,17 @@ class PipelinesServer(Flask):
             ) from None
 
     def call_pipeline(
-        self, name: str, pipeline_input: Any = None, use_worker: bool | None = None
+        self,
+        name: str,
+        pipeline_input: Any = None,
+        use_worker: bool | None = None,
+        job_options: JobOptions | None = None,
     ) -> PipelineResponse:
-        """Run a pipeline here, or hand it to a worker when the three-level rule says so."""
+        """Run a pipeline here, or submit it as a job when the three-level rule says so."""
         pipeline = self.get_pipeline(name)
         if should_use_worker(self.use_workers, pipeline.use_worker, use_worker):
-            return self.submit_job(pipeline, pipeline_input)
+            job = self.submit_job(name, pipeline_input, job_options)
+            return PipelineResponse(None, job_id=job.id, job_status=job.status)
         try:
             output = self.runner.run(pipeline, pipeline_input, self.default_pipeline_callbacks)
         except ChariotsError:
@@ -107,19 +136,11 @@ class PipelinesServer(Flask):
             raise PipelineExecutionError(
                 f"pipeline {name!r} failed: {type(error).__name__}: {error}"
             ) from error
-        return PipelineResponse(to_jsonable(output), pipeline.get_pipeline_versions())
-
-    def submit_job(self, pipeline: Pipeline, pipeline_input: Any) -> PipelineResponse:
-        """Hand a call to the worker pool; without one, a clear 400."""
-        if self.worker_pool is None:
-            raise BadRequest(
-                f"pipeline {pipeline.name!r} was asked to run in a worker, but this server has "
-                "no worker pool (give PipelinesServer a worker_pool, or call with use_worker=False)"
-            )
-        raise BadRequest(
-            "this version of chariots-core cannot run pipelines in workers yet; "
-            "call with use_worker=False"
-        )
+        try:
+            value = to_jsonable(output)
+        except TypeError as error:
+            raise PipelineExecutionError(f"pipeline {name!r} gave {error}") from None
+        return PipelineResponse(value, pipeline.get_pipeline_versions())
 
     def load_pipeline(self, name: str) -> None:
         pipeline = self.get_pipeline(name)
@@ -136,72 +157,81 @@ class PipelinesServer(Flask):
         self.get_pipeline(name)
         return name in self._loaded
 
-    # -- HTTP -------------------------------------------------------------------------------
+    # -- jobs -----------------------------------------------------------------------------------
 
-    def _add_routes(self) -> None:
-        self.add_url_rule("/health_check", "health_check", self._health_check, methods=["GET"])
-        self.add_url_rule(
-            "/available_pipelines",
-            "available_pipelines",
-            self._available_pipelines,
-            methods=["GET"],
-        )
-        self.add_url_rule(
-            "/pipelines/<pipeline_name>/main", "pipeline_main", self._main, methods=["POST"]
-        )
-        self.add_url_rule(
-            "/pipelines/<pipeline_name>/load", "pipeline_load", self._load, methods=["POST"]
-        )
-        self.add_url_rule(
-            "/pipelines/<pipeline_name>/save", "pipeline_save", self._save, methods=["POST"]
-        )
-        self.add_url_rule(
-            "/pipelines/<pipeline_name>/versions",
-            "pipeline_versions",
-            self._versions,
-            methods=["POST"],
-        )
-        self.add_url_rule(
-            "/pipelines/<pipeline_name>/health_check",
-            "pipeline_health_check",
-            self._pipeline_health_check,
-            methods=["GET"],
-        )
+    @property
+    def worker_pool(self) -> BaseWorkerPool:
+        """The app's pool, built on first use (the embedded pool when none was configured)."""
+        with self._pool_lock:
+            if self._worker_pool is None:
+                from chariots_core.workers import default_worker_pool, get_worker_pool
 
-    def _health_check(self) -> Response:
-        return jsonify({"status": "ok", "pipelines": len(self.pipelines)})
+                spec = self._worker_pool_spec
+                pool = default_worker_pool() if spec is None else get_worker_pool(spec)
+                pool.attach(self)
+                self._worker_pool = pool
+            return self._worker_pool
 
-    def _available_pipelines(self) -> Response:
-        return jsonify(sorted(self.pipelines))
+    @property
+    def has_worker_pool(self) -> bool:
+        """Whether a pool was given (else the default one is made when a job needs it)."""
+        return self._worker_pool_spec is not None or self._worker_pool is not None
 
-    def _main(self, pipeline_name: str) -> Response:
-        body = _json_body(allowed={"pipeline_input", "use_worker"})
-        use_worker = body.get("use_worker")
-        if use_worker is not None and not isinstance(use_worker, bool):
-            raise BadRequest(f"'use_worker' must be true, false or null, not {use_worker!r}")
-        response = self.call_pipeline(pipeline_name, body.get("pipeline_input"), use_worker)
-        return jsonify(response.to_json())
+    def _jobs(self) -> JobStore:
+        if self.job_store is None:
+            raise WorkerPoolError(
+                f"app {self.name!r} has no job store: its op store client keeps no database "
+                "here, so give PipelinesServer a job_store (a JobStore or a database URL)"
+            )
+        return self.job_store
 
-    def _load(self, pipeline_name: str) -> Response:
-        _json_body(allowed=set())
-        self.load_pipeline(pipeline_name)
-        return jsonify(self._versions_payload(pipeline_name))
+    def submit_job(
+        self, name: str, pipeline_input: Any = None, job_options: JobOptions | None = None
+    ) -> Job:
+        """Record a job for the pipeline and hand its message to the worker pool."""
+        self.get_pipeline(name)
+        store = self._jobs()
+        message = JobMessage(uuid.uuid4().hex, self.name, name, pipeline_input, job_options or JobOptions())
+        message.to_json()  # refuses an input that is not JSON before anything is recorded
+        pool = self.worker_pool
+        job = store.create(self.name, name, message.options, job_id=message.job_id)
+        try:
+            native_status = pool.submit(message)
+        except Exception as error:
+            store.fail_unstarted(
+                job.id, {"type": type(error).__name__, "message": str(error), "traceback": None}
+            )
+            raise WorkerPoolError(
+                f"the worker pool ({pool.describe()}) refused job {job.id}: "
+                f"{type(error).__name__}: {error}"
+            ) from error
+        if native_status is not None:
+            store.set_native_status(job.id, native_status)
+        from chariots_core.workers import lifecycle_hooks
 
-    def _save(self, pipeline_name: str) -> Response:
-        _json_body(allowed=set())
-        self.save_pipeline(pipeline_name)
-        return jsonify(self._versions_payload(pipeline_name))
+        lifecycle_hooks().chariots_job_submitted(job=job)
+        return store.get(job.id)
 
-    def _versions(self, pipeline_name: str) -> Response:
-        _json_body(allowed=set())
-        return jsonify(self._versions_payload(pipeline_name))
+    def get_job(self, job_id: str) -> Job:
+        return self._jobs().get(job_id)
 
-    def _pipeline_health_check(self, pipeline_name: str) -> Response:
-        return jsonify({"name": pipeline_name, "is_loaded": self.is_pipeline_loaded(pipeline_name)})
+    def wait_for_job(self, job_id: str, timeout: float) -> Job:
+        return self._jobs().wait(job_id, timeout)
 
-    def _versions_payload(self, name: str) -> dict[str, str]:
-        versions = self.get_pipeline(name).get_pipeline_versions()
-        return {node: str(version) for node, version in versions.items()}
+    def cancel_job(self, job_id: str) -> Job:
+        """Cancel a queued job (also on its backend) or ask a running one to stop."""
+        job = self._jobs().cancel(job_id)
+        if job.status is JobStatus.cancelled or job.cancel_requested:
+            try:
+                self.worker_pool.cancel(job_id)
+            except Exception:
+                logger.warning("the pool could not revoke job %s natively", job_id, exc_info=True)
+        return job
+
+    def list_jobs(self, **filters: Any) -> tuple[list[Job], int]:
+        return self._jobs().list_jobs(app=self.name, **filters)
+
+    # -- errors ---------------------------------------------------------------------------------
 
     def _add_error_handlers(self) -> None:
         @self.errorhandler(ChariotsError)
@@ -210,6 +240,12 @@ class PipelinesServer(Flask):
 
         @self.errorhandler(HTTPException)
         def _http_error(error: HTTPException) -> tuple[Response, int]:
+            if error.code == 413:
+                limit = self.config["MAX_CONTENT_LENGTH"]
+                too_large = RequestTooLarge(
+                    f"the request body is too large: this server takes at most {limit} bytes"
+                )
+                return jsonify(error_payload(too_large)), 413
             name = type(error).__name__
             return jsonify({"error": name, "message": error.description}), error.code or 500
 
@@ -221,21 +257,18 @@ class PipelinesServer(Flask):
             ), 500
 
 
-def _json_body(allowed: set[str]) -> dict[str, Any]:
-    """The request's JSON object body ({} when empty); 400 for anything else."""
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError as error:
-        raise BadRequest(f"the request body is not valid JSON: {error}") from None
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise BadRequest(f"the request body must be a JSON object, not {type(body).__name__}")
-    unknown = set(body) - allowed
-    if unknown:
-        expected = ", ".join(sorted(allowed)) or "nothing"
-        raise BadRequest(f"unexpected keys {sorted(unknown)} in the body (expected {expected})")
-    return body
+def _job_store(
+    job_store: JobStore | str | None,
+    op_store_client: BaseOpStoreClient,
+    heartbeat_timeout: float,
+) -> JobStore | None:
+    if isinstance(job_store, JobStore):
+        return job_store
+    if isinstance(job_store, str):
+        return JobStore(job_store, heartbeat_timeout=heartbeat_timeout)
+    database: Database | None = getattr(op_store_client, "db", None)
+    if database is None:  # TestOpStoreClient: the store behind its in-process server
+        database = getattr(getattr(op_store_client, "server", None), "db", None)
+    if database is None:
+        return None
+    return JobStore(database, heartbeat_timeout=heartbeat_timeout)

@@ -1,0 +1,57 @@
+"""The job store's tables: one record a job, and a tombstone for each record removed by its TTL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from chariots_core.database import Base, UTCDateTime
+
+
+class JobRecord(Base):
+    """A job: the single source of truth about it, whichever backend carried it."""
+
+    __tablename__ = "chariots_jobs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app: Mapped[str] = mapped_column(String(255))
+    pipeline: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))
+    native_status: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    worker_id: Mapped[str | None] = mapped_column(String(255))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    progress_done: Mapped[int | None] = mapped_column(Integer)
+    progress_total: Mapped[int | None] = mapped_column(Integer)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    result: Mapped[Any] = mapped_column(JSON, nullable=True)
+    error_type: Mapped[str | None] = mapped_column(String(255))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_traceback: Mapped[str | None] = mapped_column(Text)
+    versions_loaded: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    versions_saved: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_chariots_jobs_app_pipeline_submitted", "app", "pipeline", "submitted_at"),
+        Index("ix_chariots_jobs_status_heartbeat", "status", "heartbeat_at"),
+        Index("ix_chariots_jobs_expires_at", "expires_at"),
+    )
+
+
+class JobTombstone(Base):
+    """What is left of a job whose record its TTL removed: enough to answer 410, not 404."""
+
+    __tablename__ = "chariots_job_tombstones"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    app: Mapped[str] = mapped_column(String(255))
+    pipeline: Mapped[str] = mapped_column(String(255))
+    expired_at: Mapped[datetime] = mapped_column(UTCDateTime)

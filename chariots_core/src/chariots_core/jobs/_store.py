@@ -1,0 +1,365 @@
+"""`JobStore`: the durable records of jobs, shared by every server and worker of an app."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from chariots_core.database import Database, utc_now
+from chariots_core.errors import JobExpired, JobNotFound
+from chariots_core.jobs._job import Job
+from chariots_core.jobs._message import JobOptions
+from chariots_core.jobs._models import JobRecord, JobTombstone
+from chariots_core.jobs._status import FINISHED, JobStatus
+
+#: seconds without a heartbeat after which a running job's worker is taken for dead
+DEFAULT_HEARTBEAT_TIMEOUT = 30.0
+#: seconds a finished job's record is kept when its options do not say
+DEFAULT_TTL = 7 * 24 * 3600.0
+
+_FINISHED_VALUES = [status.value for status in FINISHED]
+
+
+class JobStore:
+    """Creates, claims, updates and answers for jobs; the record is the truth about a job.
+
+    Every state change is one conditional ``UPDATE``, so that two workers (or a worker and a
+    canceller) racing on a job cannot both win. A running job whose heartbeat is older than
+    ``heartbeat_timeout`` is marked ``lost`` when it is next read, unless its backend redelivers
+    it first (then it is claimed again, ``attempts + 1``).
+    """
+
+    def __init__(
+        self,
+        database: Database | str,
+        *,
+        heartbeat_timeout: float = DEFAULT_HEARTBEAT_TIMEOUT,
+        default_ttl: float = DEFAULT_TTL,
+    ) -> None:
+        self.database = Database(database) if isinstance(database, str) else database
+        self.heartbeat_timeout = heartbeat_timeout
+        self.default_ttl = default_ttl
+
+    @contextmanager
+    def _session(self, *, readonly: bool = False) -> Iterator[Session]:
+        self.database.ensure_created()
+        with self.database.session(readonly=readonly) as session:
+            yield session
+
+    # -- submit side ------------------------------------------------------------------------
+
+    def create(
+        self,
+        app: str,
+        pipeline: str,
+        options: JobOptions | None = None,
+        job_id: str | None = None,
+    ) -> Job:
+        """Record a new ``queued`` job and return it."""
+        record = JobRecord(
+            id=job_id or uuid.uuid4().hex,
+            app=app,
+            pipeline=pipeline,
+            status=JobStatus.queued.value,
+            attempts=0,
+            options=(options or JobOptions()).to_json(),
+            submitted_at=utc_now(),
+            cancel_requested=False,
+        )
+        with self._session() as session:
+            session.add(record)
+        return Job.from_record(record)
+
+    def get(self, job_id: str) -> Job:
+        """The job as it stands; ``JobNotFound`` (404) or ``JobExpired`` (410) otherwise."""
+        self._mark_lost(job_id)
+        with self._session() as session:
+            record = session.get(JobRecord, job_id)
+            if record is None:
+                if session.get(JobTombstone, job_id) is not None:
+                    raise JobExpired(f"job {job_id!r} has expired: its record was removed")
+                raise JobNotFound(f"no job with id {job_id!r}")
+            if record.expires_at is not None and record.expires_at <= utc_now():
+                self._bury(session, record)
+                raise JobExpired(f"job {job_id!r} has expired: its record was removed")
+            return Job.from_record(record)
+
+    def list_jobs(
+        self,
+        *,
+        app: str | None = None,
+        pipeline: str | None = None,
+        status: JobStatus | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[Job], int]:
+        """Jobs, newest submitted first, and how many match in all."""
+        self.purge_expired()
+        self._mark_lost(None)
+        conditions = []
+        if app is not None:
+            conditions.append(JobRecord.app == app)
+        if pipeline is not None:
+            conditions.append(JobRecord.pipeline == pipeline)
+        if status is not None:
+            conditions.append(JobRecord.status == status.value)
+        with self._session(readonly=True) as session:
+            total = session.scalar(select(func.count()).select_from(JobRecord).where(*conditions))
+            records = session.scalars(
+                select(JobRecord)
+                .where(*conditions)
+                .order_by(JobRecord.submitted_at.desc(), JobRecord.id)
+                .limit(limit)
+                .offset(offset)
+            ).all()
+            return [Job.from_record(record) for record in records], int(total or 0)
+
+    def wait(self, job_id: str, timeout: float) -> Job:
+        """The job once it is finished, or as it stands when ``timeout`` seconds have passed."""
+        deadline = time.monotonic() + max(0.0, timeout)
+        interval = 0.01
+        while True:
+            job = self.get(job_id)
+            remaining = deadline - time.monotonic()
+            if job.status.is_finished or remaining <= 0:
+                return job
+            time.sleep(min(interval, remaining))
+            interval = min(interval * 1.5, 0.25)
+
+    def cancel(self, job_id: str) -> Job:
+        """Cancel a queued job now; ask a running one to stop at its next node; leave a finished
+        one as it is. Returns the job as it then stands."""
+        now = utc_now()
+        with self._session() as session:
+            session.execute(
+                update(JobRecord)
+                .where(JobRecord.id == job_id, JobRecord.status == JobStatus.queued.value)
+                .values(status=JobStatus.cancelled.value, finished_at=now, cancel_requested=True)
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(
+                update(JobRecord)
+                .where(JobRecord.id == job_id, JobRecord.status == JobStatus.running.value)
+                .values(cancel_requested=True)
+                .execution_options(synchronize_session=False)
+            )
+        return self.get(job_id)
+
+    # -- worker side ------------------------------------------------------------------------
+
+    def claim(self, job_id: str, worker_id: str, native_status: str | None = None) -> Job | None:
+        """Take the job for ``worker_id``: queued → running, or a redelivered job whose worker
+        died (running with a stale heartbeat, or lost) → running again. ``None`` when the job
+        must not run: it is cancelled, finished, claimed by a live worker, or unknown."""
+        now = utc_now()
+        stale_before = now - timedelta(seconds=self.heartbeat_timeout)
+        with self._session() as session:
+            result = session.execute(
+                update(JobRecord)
+                .where(
+                    JobRecord.id == job_id,
+                    or_(
+                        JobRecord.status == JobStatus.queued.value,
+                        JobRecord.status == JobStatus.lost.value,
+                        (JobRecord.status == JobStatus.running.value)
+                        & (JobRecord.heartbeat_at < stale_before),
+                    ),
+                    JobRecord.cancel_requested.is_(False),
+                )
+                .values(
+                    status=JobStatus.running.value,
+                    native_status=native_status,
+                    attempts=JobRecord.attempts + 1,
+                    worker_id=worker_id,
+                    started_at=now,
+                    heartbeat_at=now,
+                    finished_at=None,
+                    progress_done=None,
+                    progress_total=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if _rowcount(result) != 1:
+                return None
+            record = session.get(JobRecord, job_id)
+            assert record is not None
+            return Job.from_record(record)
+
+    def heartbeat(
+        self, job_id: str, worker_id: str, progress: tuple[int, int] | None = None
+    ) -> bool:
+        """Say the worker is alive (and how far it is); returns whether a cancel was asked.
+
+        Returns ``True`` as well when the job is no longer this worker's to run.
+        """
+        values: dict[str, Any] = {"heartbeat_at": utc_now()}
+        if progress is not None:
+            values["progress_done"], values["progress_total"] = progress
+        with self._session() as session:
+            result = session.execute(
+                update(JobRecord)
+                .where(
+                    JobRecord.id == job_id,
+                    JobRecord.worker_id == worker_id,
+                    JobRecord.status == JobStatus.running.value,
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if _rowcount(result) != 1:
+                return True
+            return bool(
+                session.scalar(select(JobRecord.cancel_requested).where(JobRecord.id == job_id))
+            )
+
+    def finish(
+        self,
+        job_id: str,
+        worker_id: str,
+        status: JobStatus,
+        *,
+        result: Any = None,
+        error: dict[str, str | None] | None = None,
+        versions_loaded: dict[str, str] | None = None,
+        versions_saved: dict[str, str] | None = None,
+        progress: tuple[int, int] | None = None,
+    ) -> bool:
+        """Record the end of this worker's run (``done``, ``failed``, ``cancelled``; ``queued``
+        for a failed run the backend will retry). Returns whether the record took it: a worker
+        whose job was taken from it (lost and claimed again) cannot overwrite the new run."""
+        now = utc_now()
+        values: dict[str, Any] = {
+            "status": status.value,
+            "heartbeat_at": now,
+            "result": result,
+            "versions_loaded": versions_loaded,
+            "versions_saved": versions_saved,
+        }
+        if error is not None:
+            values.update(
+                error_type=error.get("type"),
+                error_message=error.get("message"),
+                error_traceback=error.get("traceback"),
+            )
+        if progress is not None:
+            values["progress_done"], values["progress_total"] = progress
+        if status.is_finished:
+            values["finished_at"] = now
+        with self._session() as session:
+            ttl = session.scalar(select(JobRecord.options).where(JobRecord.id == job_id))
+            if status.is_finished:
+                values["expires_at"] = now + timedelta(seconds=self._ttl(ttl))
+            updated = session.execute(
+                update(JobRecord)
+                .where(
+                    JobRecord.id == job_id,
+                    JobRecord.worker_id == worker_id,
+                    JobRecord.status == JobStatus.running.value,
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            return _rowcount(updated) == 1
+
+    def set_native_status(self, job_id: str, native_status: str) -> None:
+        """Record what the backend calls the job's state."""
+        with self._session() as session:
+            session.execute(
+                update(JobRecord)
+                .where(JobRecord.id == job_id)
+                .values(native_status=native_status)
+                .execution_options(synchronize_session=False)
+            )
+
+    def fail_unstarted(self, job_id: str, error: dict[str, str | None]) -> bool:
+        """Fail a job that never ran (its pool refused it, or no worker can run it)."""
+        now = utc_now()
+        with self._session() as session:
+            ttl = session.scalar(select(JobRecord.options).where(JobRecord.id == job_id))
+            updated = session.execute(
+                update(JobRecord)
+                .where(JobRecord.id == job_id, JobRecord.status == JobStatus.queued.value)
+                .values(
+                    status=JobStatus.failed.value,
+                    finished_at=now,
+                    expires_at=now + timedelta(seconds=self._ttl(ttl)),
+                    error_type=error.get("type"),
+                    error_message=error.get("message"),
+                    error_traceback=error.get("traceback"),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return _rowcount(updated) == 1
+
+    def mark_lost(self, job_id: str, native_status: str | None = None) -> bool:
+        """Mark a running job lost now (its backend saw its worker die)."""
+        with self._session() as session:
+            updated = session.execute(
+                update(JobRecord)
+                .where(JobRecord.id == job_id, JobRecord.status == JobStatus.running.value)
+                .values(
+                    status=JobStatus.lost.value,
+                    native_status=native_status,
+                    finished_at=utc_now(),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return _rowcount(updated) == 1
+
+    # -- upkeep -----------------------------------------------------------------------------
+
+    def _mark_lost(self, job_id: str | None) -> None:
+        now = utc_now()
+        stale_before = now - timedelta(seconds=self.heartbeat_timeout)
+        conditions = [
+            JobRecord.status == JobStatus.running.value,
+            JobRecord.heartbeat_at < stale_before,
+        ]
+        if job_id is not None:
+            conditions.append(JobRecord.id == job_id)
+        with self._session() as session:
+            session.execute(
+                update(JobRecord)
+                .where(*conditions)
+                .values(status=JobStatus.lost.value, finished_at=now)
+                .execution_options(synchronize_session=False)
+            )
+
+    def purge_expired(self) -> int:
+        """Remove the records whose TTL ran out, leaving tombstones; returns how many."""
+        now = utc_now()
+        with self._session() as session:
+            records = session.scalars(
+                select(JobRecord).where(JobRecord.expires_at <= now).limit(500)
+            ).all()
+            for record in records:
+                self._bury(session, record)
+            return len(records)
+
+    @staticmethod
+    def _bury(session: Session, record: JobRecord) -> None:
+        session.merge(
+            JobTombstone(
+                id=record.id, app=record.app, pipeline=record.pipeline, expired_at=utc_now()
+            )
+        )
+        session.execute(delete(JobRecord).where(JobRecord.id == record.id))
+
+    def _ttl(self, options: dict[str, Any] | None) -> float:
+        ttl = (options or {}).get("ttl")
+        return float(ttl) if ttl is not None else self.default_ttl
+
+    def __repr__(self) -> str:
+        return f"JobStore({self.database!r})"
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+

@@ -1,0 +1,80 @@
+"""`BaseWorkerPool`: what a backend implements to run chariots jobs."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, ClassVar
+
+from chariots_core.errors import WorkerPoolError
+from chariots_core.workers._capabilities import Capability
+
+if TYPE_CHECKING:
+    from chariots_core.jobs import JobMessage
+    from chariots_core.pipelines import PipelinesServer
+
+
+class BaseWorkerPool(ABC):
+    """A queue of jobs and the workers that run them, on one backend.
+
+    A pool only carries messages: each worker hands every message it receives to
+    :func:`chariots_core.workers.run_job`, which claims the job, runs the pipeline, and records
+    status, progress, result, error and provenance in the job store. So a pool is a short
+    adapter: ``submit`` a JSON message, ``cancel`` natively where it can, run workers, count them.
+
+    ``backend`` is the entry-point name the pool registers under (group ``chariots``);
+    ``capabilities`` lists what it honours beyond running jobs (see :class:`Capability`).
+    """
+
+    backend: ClassVar[str] = ""
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+
+    @classmethod
+    def from_url(cls, url: str) -> BaseWorkerPool:
+        """Build the pool from a URL such as ``rq://localhost:6379/0``."""
+        raise WorkerPoolError(f"{cls.__name__} cannot be built from a URL ({url!r})")
+
+    def attach(self, app: PipelinesServer) -> None:  # noqa: B027 - optional hook
+        """Called when an app adopts this pool (its server, or ``chariots worker --app``): a pool
+        that keeps state beside the app's (the embedded pool's queue) finds its database here."""
+
+    @abstractmethod
+    def submit(self, message: JobMessage) -> str | None:
+        """Put the job on the queue; return the backend's name for its state, if any."""
+
+    def cancel(self, job_id: str) -> bool:
+        """Remove a queued job from the backend's queue; ``True`` if the backend did.
+
+        The job store has already marked the job cancelled (or asked it to stop, if running),
+        so a pool that cannot revoke natively may return ``False``: its worker will skip the job.
+        """
+        return False
+
+    @property
+    @abstractmethod
+    def n_workers(self) -> int:
+        """How many workers are alive and listening on this pool's queues."""
+
+    @abstractmethod
+    def start_workers(self, n: int = 1) -> None:
+        """Start ``n`` workers in the background of this process's machine (tests, docs, the
+        quickstart); they run the apps registered in this process."""
+
+    @abstractmethod
+    def stop_workers(self, timeout: float = 30.0) -> None:
+        """Stop the workers :meth:`start_workers` started: each finishes (or hands back) the job
+        in hand, within ``timeout`` seconds."""
+
+    @abstractmethod
+    def run_worker(self, concurrency: int = 1) -> None:
+        """Run a worker in the foreground until interrupted (``chariots worker``); Ctrl-C stops
+        it gracefully."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections; the default holds none."""
+
+    def describe(self) -> str:
+        """A one-line description (backend and where it points), for logs and reports."""
+        return f"{self.backend or type(self).__name__} pool"
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.describe()}>"

@@ -1,0 +1,71 @@
+"""The pipelines a worker has loaded, reloaded only when the op store holds newer versions."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from chariots_core.op_store import BaseOpStoreClient
+from chariots_core.pipelines import Pipeline
+
+_Signature = tuple[tuple[str, str], ...]
+
+
+class PipelineCache:
+    """Loaded copies of an app's pipelines, each lent to one job at a time.
+
+    A job borrows a copy loaded from the op store (never the app's own pipeline object, which the
+    server may be running concurrently). Before lending a cached copy the cache asks the op store
+    for the newest saved versions of the pipeline's ops — one query — and loads a fresh copy only
+    when they changed.
+    """
+
+    def __init__(self) -> None:
+        self._free: dict[tuple[int, str], list[tuple[_Signature, Pipeline]]] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def borrow(
+        self, app_key: int, pipeline: Pipeline, op_store_client: BaseOpStoreClient
+    ) -> Iterator[Pipeline]:
+        latest = op_store_client.get_latest_versions(pipeline.op_names())
+        signature = tuple(sorted((name, str(saved.version)) for name, saved in latest.items()))
+        key = (app_key, pipeline.name)
+        loaded = None
+        with self._lock:
+            copies = self._free.setdefault(key, [])
+            copies[:] = [(sig, copy_) for sig, copy_ in copies if sig == signature]
+            if copies:
+                loaded = copies.pop()[1]
+        if loaded is None:
+            loaded = private_copy(pipeline)
+            loaded.load(op_store_client)
+        yield loaded
+        # a run that changed the pipeline's ops (a fit) saves them: the signature moves on and
+        # this copy is dropped at the next borrow; one that did not can be lent again
+        with self._lock:
+            self._free.setdefault(key, []).append((signature, loaded))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._free.clear()
+
+
+def private_copy(pipeline: Pipeline) -> Pipeline:
+    """A deep copy of ``pipeline`` whose ops a job may fit, sharing only the callbacks."""
+    memo: dict[int, Any] = {}
+    pending = [pipeline]
+    while pending:
+        current = pending.pop()
+        for callback in current.pipeline_callbacks:
+            memo[id(callback)] = callback
+        for node in current.nodes:
+            if isinstance(node.op, Pipeline):
+                pending.append(node.op)
+            else:
+                for op_callback in node.op.callbacks:
+                    memo[id(op_callback)] = op_callback
+    return copy.deepcopy(pipeline, memo)

@@ -1,0 +1,222 @@
+"""The pipelines server's HTTP contract: routes, JSON shapes and error statuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from chariots_core.errors import (
+    BadRequest,
+    JobNotFound,
+    PipelineExecutionError,
+    PipelineNotFound,
+    RemoteError,
+    RequestTooLarge,
+)
+from chariots_core.op_store import OpStore
+from chariots_core.pipelines import Pipeline, PipelinesServer
+from chariots_core.pipelines.nodes import Node
+from chariots_core.pipelines.ops import BaseOp
+from chariots_core.testing import TestPipelinesClient
+
+
+class AddOne(BaseOp):
+    def execute(self, number: int) -> int:
+        return number + 1
+
+
+class Explode(BaseOp):
+    def execute(self, value: Any) -> Any:
+        raise ZeroDivisionError("the op divided by zero")
+
+
+class Square(BaseOp):
+    def execute(self, values: list[float]) -> Any:
+        return np.asarray(values) ** 2
+
+
+def _pipeline(name: str, op: BaseOp, use_worker: bool | None = None) -> Pipeline:
+    return Pipeline(
+        [Node(op, input_nodes=["__pipeline_input__"], output_nodes="__pipeline_output__")],
+        name,
+        use_worker=use_worker,
+    )
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> PipelinesServer:
+    store = OpStore(path=tmp_path)
+    return PipelinesServer(
+        [
+            _pipeline("add_one", AddOne()),
+            _pipeline("explode", Explode()),
+            _pipeline("square", Square()),
+            _pipeline("in_worker", AddOne(), use_worker=True),
+        ],
+        op_store_client=store,
+        import_name="http_contract",
+        max_request_bytes=4096,
+    )
+
+
+@pytest.fixture
+def http(app: PipelinesServer) -> Any:
+    return app.test_client()
+
+
+def test_routes_answer_json(http: Any) -> None:
+    assert http.get("/health_check").get_json()["status"] == "ok"
+    assert http.get("/available_pipelines").get_json() == [
+        "add_one",
+        "explode",
+        "in_worker",
+        "square",
+    ]
+    answer = http.post("/pipelines/add_one/main", json={"pipeline_input": 41})
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["pipeline_output"] == 42
+    assert set(body["versions"]) == {"AddOne"}
+    assert body["job_id"] is None
+    versions = http.post("/pipelines/add_one/versions").get_json()
+    assert versions == body["versions"]
+    assert http.get("/pipelines/add_one/health_check").get_json() == {
+        "name": "add_one",
+        "is_loaded": False,
+    }
+    assert http.post("/pipelines/add_one/load").status_code == 200
+    assert http.get("/pipelines/add_one/health_check").get_json()["is_loaded"] is True
+    assert http.post("/pipelines/add_one/save").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "kwargs", "status", "needle"),
+    [
+        ("/pipelines/nope/main", "post", {"json": {}}, 404, "no pipeline named 'nope'"),
+        ("/pipelines/nope/health_check", "get", {}, 404, "no pipeline named 'nope'"),
+        ("/pipelines/nope/load", "post", {}, 404, "no pipeline named 'nope'"),
+        ("/pipelines/add_one/main", "post", {"data": b"{not json"}, 400, "not valid JSON"),
+        ("/pipelines/add_one/main", "post", {"json": [1, 2]}, 400, "must be a JSON object"),
+        ("/pipelines/add_one/main", "post", {"json": {"input": 1}}, 400, "unexpected keys"),
+        (
+            "/pipelines/add_one/main",
+            "post",
+            {"json": {"pipeline_input": 1, "use_worker": "yes"}},
+            400,
+            "'use_worker' must be",
+        ),
+        ("/pipelines/add_one/main", "post", {"data": b"x" * 5000}, 413, "large"),
+        ("/pipelines/add_one/main", "get", {}, 405, "not allowed"),
+        ("/no/such/route", "get", {}, 404, "not found"),
+        (
+            "/pipelines/add_one/main",
+            "post",
+            {"json": {"pipeline_input": 1, "use_worker": True, "job_options": {"speed": 2}}},
+            400,
+            "unknown job options ['speed']",
+        ),
+        (
+            "/pipelines/add_one/main",
+            "post",
+            {"json": {"pipeline_input": 1, "use_worker": True, "job_options": {"retries": -1}}},
+            400,
+            "'retries' must be an integer >= 0",
+        ),
+        ("/jobs/0123abcd", "get", {}, 404, "no job with id '0123abcd'"),
+        ("/jobs/0123abcd/cancel", "post", {}, 404, "no job with id"),
+        ("/jobs/0123abcd/wait?timeout=-1", "get", {}, 400, "'timeout' must be >= 0"),
+        ("/jobs/0123abcd/wait?timeout=soon", "get", {}, 400, "must be a number"),
+        ("/jobs/fetch/", "post", {"json": {}}, 400, "must name the job"),
+        ("/jobs/fetch/", "post", {"json": {"job_id": "0123abcd"}}, 404, "no job with id"),
+        ("/jobs?status=sleeping", "get", {}, 400, "unknown status 'sleeping'"),
+        ("/jobs?limit=0", "get", {}, 400, "'limit' must be between 1 and 1000"),
+    ],
+)
+def test_bad_input_gets_a_clear_error_never_a_500(
+    http: Any, path: str, method: str, kwargs: dict[str, Any], status: int, needle: str
+) -> None:
+    answer = getattr(http, method)(path, **kwargs)
+    assert answer.status_code == status
+    body = answer.get_json()
+    assert needle.lower() in body["message"].lower(), body
+    assert "Traceback" not in answer.get_data(as_text=True)
+
+
+def test_a_failing_pipeline_answers_its_error_without_a_traceback(http: Any) -> None:
+    answer = http.post("/pipelines/explode/main", json={"pipeline_input": 1})
+    assert answer.status_code == 500
+    body = answer.get_json()
+    assert body["error"] == "PipelineExecutionError"
+    assert "ZeroDivisionError: the op divided by zero" in body["message"]
+    assert "Traceback" not in answer.get_data(as_text=True)
+
+
+def test_the_server_stays_usable_after_bad_requests(http: Any) -> None:
+    for _ in range(3):
+        http.post("/pipelines/add_one/main", data=b"][")
+        http.post("/pipelines/explode/main", json={"pipeline_input": 1})
+    assert http.post("/pipelines/add_one/main", json={"pipeline_input": 1}).get_json()[
+        "pipeline_output"
+    ] == 2
+
+
+def test_numpy_outputs_are_served_as_json_lists(app: PipelinesServer) -> None:
+    client = TestPipelinesClient(app)
+    assert client.call_pipeline("square", [1.0, 2.0, 3.0]).value == [1.0, 4.0, 9.0]
+
+
+def test_client_errors_map_to_python_exceptions(app: PipelinesServer) -> None:
+    client = TestPipelinesClient(app)
+    with pytest.raises(PipelineNotFound, match="no pipeline named 'missing'"):
+        client.call_pipeline("missing", 1)
+    with pytest.raises(JobNotFound, match="no job with id 'feed'"):
+        client.fetch_job("feed")
+    with pytest.raises(BadRequest, match="unknown job options"):
+        client.call_pipeline("add_one", 1, use_worker=True, job_options={"speed": 2})
+    with pytest.raises(PipelineExecutionError, match="divided by zero"):
+        client.call_pipeline("explode", 1)
+    with pytest.raises(RequestTooLarge):
+        client.call_pipeline("add_one", "x" * 5000)
+    assert client.call_pipeline("add_one", 1, use_worker=False).value == 2
+
+
+def test_unknown_error_statuses_become_remote_errors(app: PipelinesServer) -> None:
+    @app.route("/teapot")
+    def teapot() -> Any:
+        return {"error": "Teapot", "message": "short and stout"}, 418
+
+    client = TestPipelinesClient(app)
+    with pytest.raises(RemoteError, match="short and stout") as raised:
+        client._transport.call("GET", "/teapot")
+    assert raised.value.http_status == 418
+
+
+def test_the_openapi_document_lists_every_route(http: Any) -> None:
+    document = http.get("/openapi.json").get_json()
+    assert document["openapi"].startswith("3.")
+    rules = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
+    served = {
+        (method, rule.rule.replace("<", "{").replace(">", "}"))
+        for rule in http.application.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+        if rule.endpoint not in {"static", "openapi"}
+    }
+    assert served == rules
+    main = document["paths"]["/pipelines/{pipeline_name}/main"]["post"]
+    assert {"400", "404", "413", "419"} <= set(main["responses"])
+
+
+def test_pipeline_names_are_unique_in_an_app(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="two pipelines of this app are named 'add_one'"):
+        PipelinesServer(
+            [_pipeline("add_one", AddOne()), _pipeline("add_one", AddOne())],
+            op_store_client=OpStore(path=tmp_path),
+            import_name="dupes",
+        )
