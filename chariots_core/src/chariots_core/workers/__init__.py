@@ -1,0 +1,49 @@
+"""Workers: the pool contract, the plugins that offer pools, and choosing one.
+
+``RQWorkerPool``, ``CeleryWorkerPool``, ``DramatiqWorkerPool`` and ``EmbeddedWorkerPool`` are
+found through their backends' entry points when first asked for; one whose distribution is not
+installed raises :class:`BackendNotInstalled` (an ``ImportError``) saying what to install.
+"""
+
+from chariots_core.workers._apps import get_app, load_app, register_app
+from chariots_core.workers._base_pool import BaseWorkerPool
+from chariots_core.workers._capabilities import Capability
+from chariots_core.workers._plugins import (
+    EXPORTED_POOL_CLASSES,
+    BackendInfo,
+    BackendNotInstalled,
+    PluginLoadError,
+    available_backends,
+    exported_pool_class,
+    lifecycle_hooks,
+    load_backend,
+    register_observer,
+    unregister_observer,
+)
+from chariots_core.workers._resolve import default_worker_pool, get_worker_pool
+from chariots_core.workers.hookspecs import hookimpl
+
+__all__ = [
+    "BackendInfo",
+    "BackendNotInstalled",
+    "BaseWorkerPool",
+    "Capability",
+    "PluginLoadError",
+    "available_backends",
+    "default_worker_pool",
+    "get_app",
+    "get_worker_pool",
+    "hookimpl",
+    "lifecycle_hooks",
+    "load_app",
+    "load_backend",
+    "register_app",
+    "register_observer",
+    "unregister_observer",
+]
+
+
+def __getattr__(name: str) -> type[BaseWorkerPool]:
+    if name in EXPORTED_POOL_CLASSES:
+        return exported_pool_class(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
