@@ -1,0 +1,281 @@
+"""The ``chariots`` command: list the installed plugins, serve an app, run a worker, list jobs.
+
+Errors a user can fix (an app that does not import, an unknown pool) print one line and exit
+with status 2, as click's own usage errors do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from chariots_core.errors import ChariotsError
+from chariots_core.jobs import Job, JobStatus
+from chariots_core.workers import (
+    BackendInfo,
+    BaseWorkerPool,
+    available_backends,
+    get_worker_pool,
+    load_app,
+)
+
+if TYPE_CHECKING:
+    from chariots_core.pipelines import PipelinesServer
+
+#: the environment variable ``--app`` falls back on
+APP_ENV = "CHARIOTS_APP"
+
+
+class CommandError(click.ClickException):
+    """A mistake in what the command was given: ``Error: <message>``, exit status 2."""
+
+    exit_code = 2
+
+
+app_option = click.option(
+    "--app",
+    "app_spec",
+    metavar="PACKAGE.MODULE:APP",
+    envvar=APP_ENV,
+    help=f"The PipelinesServer to use, as 'package.module:attribute' (default: ${APP_ENV}).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="chariots-core", prog_name="chariots")
+def main() -> None:
+    """Serve chariots apps, run their workers, and inspect plugins and jobs."""
+    # A console script's sys.path starts with its own folder, not the current one: put the
+    # current folder first, as `python -m` would, so that `--app myapp:app` imports.
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
+
+
+# -- plugins ------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def plugins(as_json: bool) -> None:
+    """List the installed backends, their pools and capabilities, and load errors."""
+    infos = available_backends()
+    if as_json:
+        click.echo(json.dumps([info.to_json() for info in infos], indent=2))
+        return
+    if not infos:
+        click.echo("no chariots plugins are installed (entry-point group 'chariots')")
+        return
+    for info in infos:
+        _echo_backend(info)
+    failed = [info.name for info in infos if not info.loaded]
+    if failed:
+        click.echo(
+            f"{len(failed)} of {len(infos)} plugins failed to load: {', '.join(failed)}", err=True
+        )
+
+
+def _echo_backend(info: BackendInfo) -> None:
+    source = f"{info.distribution} {info.version}" if info.distribution else "unknown distribution"
+    click.echo(f"{info.name}  ({source}; entry point {info.entry_point})")
+    if info.failure is not None:
+        click.echo(f"    FAILED TO LOAD: {info.failure}")
+        return
+    if not info.pools:
+        click.echo("    no worker pool (lifecycle hooks only)")
+    for pool in info.pools:
+        capabilities = ", ".join(sorted(c.value for c in pool.capabilities)) or "none"
+        click.echo(f"    pool {pool.__module__}.{pool.__qualname__} (backend {pool.backend!r})")
+        click.echo(f"        capabilities: {capabilities}")
+
+
+# -- serve --------------------------------------------------------------------------------------
+
+
+@main.command()
+@app_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=5000, show_default=True, help="0: any free."
+)
+@click.option(
+    "--threads/--no-threads",
+    default=True,
+    show_default=True,
+    help="Answer each request in a thread of its own.",
+)
+def serve(app_spec: str | None, host: str, port: int, threads: bool) -> None:
+    """Serve an app over HTTP.
+
+    This is werkzeug's server, threaded; in production, run the app under a WSGI server.
+    """
+    from werkzeug.serving import make_server
+
+    app = _load_app(app_spec)
+    try:
+        server = make_server(host, port, app, threaded=threads)
+    except OSError as error:
+        raise CommandError(f"cannot listen on {host}:{port}: {error}") from None
+    click.echo(f"serving app {app.name!r} on http://{host}:{server.port}/ (Ctrl-C to stop)")
+    with _sigterm_as_keyboard_interrupt():
+        server.serve_forever()  # returns on Ctrl-C or SIGTERM, the socket closed
+    click.echo("server stopped")
+
+
+# -- worker -------------------------------------------------------------------------------------
+
+
+@main.command()
+@app_option
+@click.option(
+    "--pool",
+    "pool_spec",
+    metavar="URL_OR_NAME",
+    help=(
+        "The worker pool: a backend name, a URL such as rq://localhost:6379/0, or "
+        "'package.module:Class' (default: the app's worker_pool)."
+    ),
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="How many jobs this worker runs at a time.",
+)
+def worker(app_spec: str | None, pool_spec: str | None, concurrency: int) -> None:
+    """Run a worker for an app's jobs, until Ctrl-C or SIGTERM."""
+    app = _load_app(app_spec)
+    pool = _worker_pool(app, pool_spec)
+    click.echo(
+        f"worker for app {app.name!r} on {pool.describe()}, concurrency {concurrency} "
+        "(Ctrl-C to stop)"
+    )
+    try:
+        with _sigterm_as_keyboard_interrupt():
+            pool.run_worker(concurrency=concurrency)
+    except KeyboardInterrupt:
+        pass  # the pool had its chance to stop gracefully; stopping is what was asked
+    finally:
+        pool.close()
+    click.echo("worker stopped")
+
+
+def _worker_pool(app: PipelinesServer, pool_spec: str | None) -> BaseWorkerPool:
+    try:
+        if pool_spec is None:
+            return app.worker_pool
+        pool = get_worker_pool(pool_spec)
+    except ChariotsError as error:
+        raise CommandError(str(error)) from None
+    pool.attach(app)
+    return pool
+
+
+@contextmanager
+def _sigterm_as_keyboard_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises ``KeyboardInterrupt`` as Ctrl-C does."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+# -- jobs ---------------------------------------------------------------------------------------
+
+
+@main.command()
+@app_option
+@click.option("--pipeline", help="Only the jobs of this pipeline.")
+@click.option(
+    "--status",
+    type=click.Choice([status.value for status in JobStatus]),
+    help="Only the jobs in this state.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the jobs as JSON.")
+def jobs(
+    app_spec: str | None,
+    pipeline: str | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+) -> None:
+    """List an app's jobs, newest first, from its job store."""
+    app = _load_app(app_spec)
+    if app.job_store is None:
+        raise CommandError(f"app {app.name!r} has no job store, so it has no jobs to list")
+    found, total = app.job_store.list_jobs(
+        app=app.name,
+        pipeline=pipeline,
+        status=None if status is None else JobStatus(status),
+        limit=limit,
+        offset=offset,
+    )
+    if as_json:
+        payload = {"jobs": [job.to_json() for job in found], "total": total, "offset": offset}
+        click.echo(json.dumps(payload, indent=2))
+        return
+    if found:
+        click.echo(_jobs_table(found))
+    click.echo(f"{len(found)} of {total} jobs" + (f" (from {offset})" if offset else ""))
+
+
+_JOB_COLUMNS = ("ID", "PIPELINE", "STATUS", "ATTEMPTS", "SUBMITTED", "FINISHED")
+
+
+def _jobs_table(found: Sequence[Job]) -> str:
+    rows = [_JOB_COLUMNS] + [
+        (
+            job.id,
+            job.pipeline,
+            job.status.value,
+            str(job.attempts),
+            _when(job.submitted_at),
+            _when(job.finished_at),
+        )
+        for job in found
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(_JOB_COLUMNS))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+
+
+def _when(moment: Any) -> str:
+    return "-" if moment is None else str(moment.strftime("%Y-%m-%d %H:%M:%S"))
+
+
+# -- shared -------------------------------------------------------------------------------------
+
+
+def _load_app(app_spec: str | None) -> PipelinesServer:
+    if not app_spec:
+        raise CommandError(f"no app given: pass --app package.module:app or set ${APP_ENV}")
+    try:
+        return load_app(app_spec)
+    except ImportError as error:
+        raise CommandError(
+            f"cannot import app {app_spec!r}: {type(error).__name__}: {error}"
+        ) from None
+    except ValueError as error:
+        raise CommandError(f"cannot load app {app_spec!r}: {error}") from None
+
+
+if __name__ == "__main__":
+    main(prog_name="chariots")
