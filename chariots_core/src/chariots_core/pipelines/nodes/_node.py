@@ -153,7 +153,10 @@ class Node:
                 "save it before loading it here"
             )
         record = compatible[0]
-        loaded = copy.deepcopy(op)
+        # a shallow copy: the op's callbacks and other collaborators stay the same objects
+        # (a deep copy would detach the callbacks a caller holds, and fails on ops holding
+        # locks or connections); ``load`` sets the copy's state (LoadableOp's contract)
+        loaded = copy.copy(op)
         loaded.load(op_store_client.get_op_bytes_for_version(self.name, record.version))
         loaded.training_version = record.training_version
         node = self.replace_op(loaded)
