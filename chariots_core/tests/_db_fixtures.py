@@ -10,6 +10,8 @@ teardown, so that runs sharing one database do not meet.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,5 +79,58 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest) -> str:
     """A fresh database of each kind in turn: a SQLite file, then a PostgreSQL schema."""
-    url: str = request.getfixturevalue(f"{request.param}_url")
+    fixture = {"sqlite": "sqlite_url", "postgresql": "postgres_url"}[request.param]
+    url: str = request.getfixturevalue(fixture)
     return url
+
+
+class ProcessesTogether:
+    """Runs Python scripts in subprocesses that start their real work at the same moment.
+
+    Each script prints ``ready`` once it is set up, then waits for a line on stdin; when every
+    process is ready, each gets ``go`` at once. No sleeps: the processes meet on pipes.
+    """
+
+    def __init__(self, timeout: float = 120.0) -> None:
+        self.timeout = timeout
+
+    def run(self, script: str, args_per_process: list[list[str]]) -> list[str]:
+        """Run ``script`` once per argument list; return each process's output after ``go``."""
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, *args],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for args in args_per_process
+        ]
+        try:
+            for process in processes:
+                assert process.stdout is not None
+                line = process.stdout.readline()
+                if line.strip() != "ready":
+                    _, errors = process.communicate(timeout=self.timeout)
+                    raise AssertionError(f"a process failed before it was ready: {errors}")
+            for process in processes:
+                assert process.stdin is not None
+                process.stdin.write("go\n")
+                process.stdin.flush()
+            outputs = []
+            for process in processes:
+                output, errors = process.communicate(timeout=self.timeout)
+                assert process.returncode == 0, f"a process failed:\n{errors}"
+                outputs.append(output)
+            return outputs
+        finally:
+            for process in processes:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+
+
+@pytest.fixture
+def processes_together() -> ProcessesTogether:
+    """Start Python scripts in several processes and let them go at once (see the class)."""
+    return ProcessesTogether()

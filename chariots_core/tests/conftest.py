@@ -47,9 +47,10 @@ def _load_sibling(module_name: str) -> ModuleType:
 
 
 # Database fixtures (see _db_fixtures.py): postgres_server_url, postgres_url, sqlite_url,
-# database_url.
+# database_url, processes_together.
 _db_fixtures = _load_sibling("_db_fixtures")
 postgres_server_url = _db_fixtures.postgres_server_url
 postgres_url = _db_fixtures.postgres_url
 sqlite_url = _db_fixtures.sqlite_url
 database_url = _db_fixtures.database_url
+processes_together = _db_fixtures.processes_together

@@ -113,8 +113,7 @@ class OpStore(BaseOpStoreClient):
         query = select(latest, ranked.c.op_name).where(ranked.c.newest_rank == 1)
         with self.db.session(readonly=True) as session:
             return {
-                name: _saved_op_version(name, record)
-                for record, name in session.execute(query)
+                name: _saved_op_version(name, record) for record, name in session.execute(query)
             }
 
     def get_op_bytes_for_version(self, op_name: str, version: Version) -> bytes:

@@ -13,6 +13,8 @@ import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import fsspec
 
@@ -137,7 +139,7 @@ def saver_from_url(url_or_path: str | os.PathLike[str]) -> BaseSaver:
     if isinstance(url_or_path, os.PathLike):
         return FileSaver(url_or_path)
     if url_or_path.startswith("file://"):
-        return FileSaver(url_or_path[len("file://") :])
+        return FileSaver(url2pathname(urlparse(url_or_path).path))
     if "://" in url_or_path:
         return FsspecSaver(url_or_path)
     return FileSaver(url_or_path)
