@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import math
 
+import numpy as np
 import pytest
 from sklearn.decomposition import PCA
 from sklearn.pipeline import make_pipeline
@@ -116,10 +117,34 @@ def test_objects_with_a_stable_repr_are_accepted():
         [1, _Plain()],
         {"key": _Plain()},
         functools.partial(_function),
-        PCA(random_state=__import__("numpy").random.RandomState(0)),
+        PCA(random_state=np.random.RandomState(0)),
+        np.array([object()]),
     ],
-    ids=["object", "instance", "in-list", "in-dict", "partial", "estimator-param"],
+    ids=["object", "instance", "in-list", "in-dict", "partial", "estimator-param", "array"],
 )
 def test_values_whose_repr_holds_a_memory_address_are_refused(value):
     with pytest.raises(TypeError, match="memory address"):
         stable_repr(value)
+
+
+def test_large_arrays_are_named_by_all_their_data():
+    # numpy's repr elides the middle of arrays of more than 1000 items
+    left = np.zeros(2000)
+    right = left.copy()
+    right[1000] = 1.0
+    assert repr(left) == repr(right)
+    assert stable_repr(left) != stable_repr(right)
+    assert stable_repr(left) == stable_repr(np.zeros(2000))
+    assert "0x" not in stable_repr(left)
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        (np.zeros(4), np.zeros((2, 2))),
+        (np.zeros(4), np.zeros(4, dtype=np.float32)),
+        (np.array(["a", "b"], dtype=object), np.array(["a", "c"], dtype=object)),
+    ],
+)
+def test_arrays_differing_in_shape_dtype_or_items_differ(left, right):
+    assert stable_repr(left) != stable_repr(right)

@@ -153,6 +153,19 @@ def test_a_mixin_s_fields_count():
     )
 
 
+def test_class_keywords_reach_init_subclass():
+    class Flavoured(_Op):
+        def __init_subclass__(cls, flavour="plain", **kwargs):
+            super().__init_subclass__(**kwargs)
+            cls.flavour = flavour
+
+    class Sweet(Flavoured, flavour="sweet"):
+        size = VersionedField(1, VersionType.MAJOR)
+
+    assert Sweet.flavour == "sweet"
+    assert Sweet.__version__ == _op_class(size=VersionedField(1, VersionType.MAJOR)).__version__
+
+
 def test_a_field_whose_repr_holds_a_memory_address_is_refused():
     with pytest.raises(TypeError, match="memory address"):
         _op_class(thing=VersionedField(object(), VersionType.MAJOR))
@@ -196,6 +209,8 @@ def test_versioned_field_dict_is_a_read_only_mapping_of_values():
 
 
 _MODULE = """
+import numpy as np
+
 from chariots_core.versioning import VersionedField, VersionedFieldDict, VersionedMeta, VersionType
 
 
@@ -226,6 +241,7 @@ class MyOp(metaclass=VersionedMeta):
     helper = VersionedField(Normalize, VersionType.PATCH)
     tokenizer = VersionedField(tokenize, VersionType.PATCH)
     kind = VersionedField(VersionType.MAJOR, VersionType.MINOR)
+    weights = VersionedField(np.arange(2000) / 7, VersionType.MAJOR)
 
 
 print(MyOp.__version__.major, MyOp.__version__.minor, MyOp.__version__.patch)

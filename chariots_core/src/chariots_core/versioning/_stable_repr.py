@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -41,6 +42,12 @@ def stable_repr(value: Any) -> str:
     if dataclasses.is_dataclass(value):
         fields = {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
         return f"{_qualified_name(type(value))}({stable_repr(fields)})"
+    if _is_array(value):
+        # numpy's repr elides the middle of large arrays: name the array by all of its data
+        if value.dtype.hasobject:  # its bytes would be pointers
+            return f"{_qualified_name(type(value))}({stable_repr(value.tolist())})"
+        digest = hashlib.sha1(value.tobytes(), usedforsecurity=False).hexdigest()
+        return f"{_qualified_name(type(value))}({value.dtype.str}, {value.shape}, sha1:{digest})"
     get_params = getattr(value, "get_params", None)
     if callable(get_params):
         return f"{_qualified_name(type(value))}({stable_repr(get_params(deep=False))})"
@@ -51,6 +58,11 @@ def stable_repr(value: Any) -> str:
             "at every run; version a class, a plain value or an object with a stable repr instead"
         )
     return f"{_qualified_name(type(value))}:{text}"
+
+
+def _is_array(value: Any) -> bool:
+    """Whether ``value`` is a numpy array (checked without importing numpy)."""
+    return type(value).__module__ == "numpy" and type(value).__name__ == "ndarray"
 
 
 def _qualified_name(obj: Any) -> str:

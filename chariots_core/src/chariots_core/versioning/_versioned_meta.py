@@ -45,6 +45,9 @@ class VersionedMeta(ABCMeta):
 
     __version__: Version
 
-    def __init__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> None:
-        super().__init__(name, bases, namespace)
+    def __init__(
+        cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
+    ) -> None:
+        # ``kwargs`` are class keywords (``class Op(Base, flavour=...)``) for __init_subclass__
+        super().__init__(name, bases, namespace, **kwargs)
         cls.__version__ = class_version(cls)
