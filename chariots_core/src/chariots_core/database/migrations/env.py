@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+
 from alembic import context
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
-import chariots_core.op_store._models  # noqa: F401 - puts the op store's tables on Base.metadata
 from chariots_core.database._base import Base
+from chariots_core.database._migrations import MODEL_MODULES
+
+for _module in MODEL_MODULES:  # put every chariots table on Base.metadata
+    importlib.import_module(_module)
 
 config = context.config
 version_table = config.get_main_option("version_table") or "chariots_alembic_version"
