@@ -453,3 +453,41 @@ def test_a_failed_load_keeps_the_nodes_that_would_have_loaded(op_store):
         pipeline.load(op_store)
     assert _snapshot(pipeline) == before
     assert pipeline.node_for_name["Offset"].op.op_version == reference
+
+
+def test_a_loadable_op_that_is_not_an_ml_op_refuses_saves_of_another_major(op_store):
+    Pipeline([Node(Vocabulary(["a"]), PIPELINE_INPUT, PIPELINE_OUTPUT)], "vocab").save(op_store)
+    changed = _versioned("Vocabulary", Vocabulary, lang=VersionedField("fr", VersionType.MAJOR))
+    pipeline = Pipeline([Node(changed(), PIPELINE_INPUT, PIPELINE_OUTPUT)], "vocab")
+    with pytest.raises(VersionError, match="'Vocabulary'"):
+        pipeline.load(op_store)
+
+
+def test_a_failed_load_inside_a_nested_pipeline_leaves_the_outer_one_as_it_was(op_store):
+    _train_all(op_store)
+    inner = predict()
+    outer = Pipeline([Node(inner, PIPELINE_INPUT, PIPELINE_OUTPUT)], "outer")
+    outer.load(op_store)
+    assert _run(outer, [3.0]) == pytest.approx([1.0])
+    retrain = train_offset()
+    _run(retrain)
+    retrain.save(op_store)
+
+    (node,) = outer.nodes
+    loaded_inner = node.op
+    before = _snapshot(loaded_inner)
+    with pytest.raises(VersionError, match="'Scale'"):
+        outer.load(op_store)
+    assert outer.nodes == [node]
+    assert node.op is loaded_inner
+    assert _snapshot(loaded_inner) == before
+    assert _run(outer, [3.0]) == pytest.approx([1.0])
+
+
+def test_loading_twice_gives_the_same_versions(op_store):
+    _train_all(op_store)
+    pipeline = predict()
+    pipeline.load(op_store)
+    first = pipeline.get_pipeline_versions()
+    pipeline.load(op_store)
+    assert pipeline.get_pipeline_versions() == first
