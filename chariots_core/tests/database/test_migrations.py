@@ -89,17 +89,35 @@ def test_downgrade_to_base_then_upgrade_to_head(database_url: str) -> None:
 
 
 def test_models_match_the_migrations(database_url: str) -> None:
-    """What the ORM models declare is what the migrations build (nothing to autogenerate)."""
+    """What the ORM models declare is what the migrations build (nothing to autogenerate).
+
+    Every table of the modules in ``MODEL_MODULES`` is compared with the migrated database;
+    tables that no listed module declares are left out of the comparison.
+    """
     for module in MODEL_MODULES:
         importlib.import_module(module)
     database = Database(database_url)
     database.create_all()
     with database.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"version_table": VERSION_TABLE, "compare_type": True}
+            connection,
+            opts={
+                "version_table": VERSION_TABLE,
+                "compare_type": True,
+                "include_object": _declared_by_a_model,
+            },
         )
         assert compare_metadata(context, Base.metadata) == []
     database.dispose()
+
+
+def _declared_by_a_model(
+    item: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    if type_ == "table":
+        return name in Base.metadata.tables
+    table = getattr(item, "table", None)
+    return table is None or getattr(table, "name", None) in Base.metadata.tables
 
 
 def test_op_store_creates_its_schema_on_first_use(tmp_path: Path, database_url: str) -> None:
