@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, aliased
 
-from chariots_core.database import Database, utc_now
+from chariots_core.database import Base, Database, utc_now
 from chariots_core.errors import BadRequest, ChariotsError, OpNotFound
 from chariots_core.op_store._base_client import BaseOpStoreClient, SavedOpVersion
 from chariots_core.op_store._models import (
@@ -326,7 +325,10 @@ def _saved_op_version(op_name: str, record: OpVersionRecord) -> SavedOpVersion:
     )
 
 
-def _insert_for(dialect_name: str) -> Any:
+_InsertFactory = Callable[[type[Base]], "postgresql.Insert | sqlite.Insert"]
+
+
+def _insert_for(dialect_name: str) -> _InsertFactory:
     """The ``INSERT ... ON CONFLICT`` construct of the database (SQLite or PostgreSQL)."""
     if dialect_name == "postgresql":
         return postgresql.insert

@@ -33,7 +33,7 @@ import flask
 from werkzeug.exceptions import HTTPException
 
 from chariots_core.database import Database
-from chariots_core.errors import BadRequest, ChariotsError
+from chariots_core.errors import BadRequest, ChariotsError, error_payload
 from chariots_core.op_store._names import parse_version
 from chariots_core.op_store._op_store import OpStore
 from chariots_core.op_store._transport import BYTES_TYPE
@@ -183,7 +183,7 @@ def _error_response(status: int, error: str, message: str) -> tuple[flask.Respon
 def _chariots_error(error: ChariotsError) -> tuple[flask.Response, int]:
     if error.http_status >= 500:
         logger.error("op store request failed", exc_info=error)
-    return _error_response(error.http_status, type(error).__name__, str(error))
+    return flask.jsonify(error_payload(error)), error.http_status
 
 
 def _http_error(error: HTTPException) -> tuple[flask.Response, int]:

@@ -7,6 +7,7 @@ clients build requests and read responses once, whichever transport carries them
 
 from __future__ import annotations
 
+import contextlib
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -19,12 +20,9 @@ import requests
 from chariots_core.errors import (
     BadRequest,
     ChariotsError,
-    OpNotFound,
-    PipelineGraphError,
-    PipelineNotFound,
     RemoteError,
     RequestTooLarge,
-    VersionError,
+    error_from_payload,
 )
 
 JSON_TYPE = "application/json"
@@ -142,43 +140,24 @@ class FlaskTestTransport(HttpTransport):
 
 
 def error_from_response(
-    response: HttpResponse, *, not_found: type[ChariotsError] = ChariotsError
+    response: HttpResponse, *, not_found: type[ChariotsError] | None = None
 ) -> ChariotsError:
     """The Python exception for an error answer of a chariots server.
 
-    The ``error`` field of the JSON body names the exception when it is one chariots knows;
-    otherwise the status decides: 400 is :class:`BadRequest`, 404 is ``not_found``, 413 is
-    :class:`RequestTooLarge`, anything else is :class:`RemoteError` (with the status).
+    The ``error`` field of the JSON body names the exception when chariots knows it
+    (:func:`~chariots_core.errors.error_from_payload`); otherwise the status decides: 400 is
+    :class:`BadRequest`, 404 is ``not_found`` (when given), 413 is :class:`RequestTooLarge`, and
+    anything else :class:`RemoteError` with the status.
     """
-    error_name, message = "", response.body[:500].decode("utf-8", "replace")
+    payload: object = response.body[:500].decode("utf-8", "replace")
     if response.content_type.startswith(JSON_TYPE):
-        try:
+        with contextlib.suppress(ValueError):
             payload = json.loads(response.body)
-        except ValueError:
-            payload = None
-        if isinstance(payload, dict):
-            error_name = str(payload.get("error", ""))
-            message = str(payload.get("message", message))
-    known = _KNOWN_ERRORS.get(error_name)
-    if known is not None and known.http_status == response.status:
-        return known(message)
-    if response.status == 400:
-        return BadRequest(message)
-    if response.status == 404 and not_found is not ChariotsError:
-        return not_found(message)
-    if response.status == 413:
-        return RequestTooLarge(message)
-    return RemoteError(f"{error_name or 'error'} ({response.status}): {message}", response.status)
-
-
-_KNOWN_ERRORS: dict[str, type[ChariotsError]] = {
-    error.__name__: error
-    for error in (
-        BadRequest,
-        OpNotFound,
-        PipelineGraphError,
-        PipelineNotFound,
-        RequestTooLarge,
-        VersionError,
-    )
-}
+    error = error_from_payload(response.status, payload)
+    if not isinstance(error, RemoteError):
+        return error
+    fallback = {400: BadRequest, 404: not_found, 413: RequestTooLarge}.get(response.status)
+    if fallback is None:
+        return error
+    message = payload.get("message", payload) if isinstance(payload, dict) else payload
+    return fallback(str(message))
