@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import DBAPIError
 
 from chariots_core.database import Database
@@ -85,4 +85,21 @@ def test_readonly_sessions_cannot_write_on_postgresql(postgres_url: str) -> None
     database.create_all()
     with pytest.raises(DBAPIError, match="read-only"), database.session(readonly=True) as session:
         session.execute(text("INSERT INTO chariots_ops (name) VALUES ('op')"))
+    database.dispose()
+
+
+def test_sqlite_writers_take_the_write_lock_up_front_and_readers_do_not(sqlite_url: str) -> None:
+    database = Database(sqlite_url)
+    statements: list[str] = []
+    event.listen(
+        database.engine,
+        "before_cursor_execute",
+        lambda connection, cursor, statement, *args: statements.append(statement),
+    )
+    with database.session() as session:
+        session.execute(text("SELECT 1"))
+    with database.session(readonly=True) as session:
+        session.execute(text("SELECT 2"))
+    begins = [statement for statement in statements if statement.startswith("BEGIN")]
+    assert begins == ["BEGIN IMMEDIATE", "BEGIN DEFERRED"]
     database.dispose()
