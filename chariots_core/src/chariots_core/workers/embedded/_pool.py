@@ -1,0 +1,248 @@
+"""`EmbeddedWorkerPool`: workers in this machine, and the database as their queue (no broker)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from chariots_core.database import Database
+from chariots_core.errors import WorkerPoolError
+from chariots_core.jobs import DEFAULT_HEARTBEAT_TIMEOUT, JobMessage
+from chariots_core.workers._base_pool import BaseWorkerPool
+from chariots_core.workers._capabilities import Capability
+from chariots_core.workers._runtime import run_job
+from chariots_core.workers.embedded._forking import fork_context
+from chariots_core.workers.embedded._processes import WorkerProcesses
+from chariots_core.workers.embedded._queue import MessageQueue
+from chariots_core.workers.embedded._roster import WorkerRoster
+from chariots_core.workers.embedded._url import parse_embedded_url
+from chariots_core.workers.embedded._work_horse import run_in_work_horse
+from chariots_core.workers.embedded._worker import JobRunner, WorkerGroup, WorkerSettings
+
+if TYPE_CHECKING:
+    from chariots_core.pipelines import PipelinesServer
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["thread", "process"]
+
+#: what the pool honours in both modes
+THREAD_CAPABILITIES = frozenset(
+    {
+        Capability.cancel_queued,
+        Capability.interrupt_running,
+        Capability.retries,
+        Capability.delay,
+        Capability.priority,
+        Capability.redelivery,
+    }
+)
+#: process mode runs each job in a work horse it can kill: timeouts hold inside a node too
+PROCESS_CAPABILITIES = THREAD_CAPABILITIES | {Capability.timeouts}
+
+
+class EmbeddedWorkerPool(BaseWorkerPool):
+    """A worker pool whose queue is a table of the chariots database: nothing else to run.
+
+    Messages wait in ``chariots_embedded_queue`` (one row each, with its priority and the time it
+    becomes available); workers take them with a conditional update, so that any number of
+    workers — threads, processes, or machines sharing one PostgreSQL — run each message once.
+    A message held by a worker that stopped beating (it died) is taken again by another.
+
+    ``database`` is a :class:`~chariots_core.database.Database` or a URL; by default it is the
+    job store's database of the app the pool is attached to. ``queue`` names the queue (workers
+    run the messages of theirs only). ``mode="thread"`` runs jobs in the workers' threads;
+    ``mode="process"`` forks a work horse for each job and kills it at the job's ``timeout``
+    (so ``timeouts`` is among the capabilities of that mode only), and starts workers as forked
+    processes. ``autostart=n`` starts ``n`` worker threads (or processes) on the first submit.
+
+    Built from a URL by :meth:`from_url`: ``embedded://``, ``embedded:///abs/path.db``,
+    ``embedded+postgresql://user@host/db``, with ``?queue=…&mode=process&poll_interval=…``.
+    """
+
+    backend: ClassVar[str] = "embedded"
+    capabilities: ClassVar[frozenset[Capability]] = THREAD_CAPABILITIES
+
+    def __init__(
+        self,
+        database: Database | str | None = None,
+        queue: str = "default",
+        *,
+        mode: Mode = "thread",
+        poll_interval: float = 0.05,
+        autostart: int = 0,
+    ) -> None:
+        if mode not in ("thread", "process"):
+            raise ValueError(f"mode must be 'thread' or 'process', not {mode!r}")
+        if mode == "process":
+            fork_context()  # refuses, here and now, a platform that cannot fork
+        if not queue:
+            raise ValueError("the queue needs a name")
+        if poll_interval <= 0:
+            raise ValueError(f"poll_interval must be > 0, not {poll_interval!r}")
+        if autostart < 0:
+            raise ValueError(f"autostart must be >= 0, not {autostart!r}")
+        self._owns_database = isinstance(database, str)
+        self._database = Database(database) if isinstance(database, str) else database
+        self.queue = queue
+        self.mode: Mode = mode
+        self.poll_interval = poll_interval
+        self.autostart = autostart
+        #: the job store's: silent workers are dead after this many seconds (set by attach)
+        self.heartbeat_timeout = DEFAULT_HEARTBEAT_TIMEOUT
+        # an instance's capabilities depend on its mode
+        vars(self)["capabilities"] = (
+            PROCESS_CAPABILITIES if mode == "process" else THREAD_CAPABILITIES
+        )
+        self._lock = threading.Lock()
+        self._groups: list[WorkerGroup] = []
+        self._processes: list[WorkerProcesses] = []
+        self._autostarted = False
+
+    @classmethod
+    def from_url(cls, url: str) -> EmbeddedWorkerPool:
+        parsed = parse_embedded_url(url)
+        options: dict[str, Any] = parsed.options
+        return cls(parsed.database, **options)
+
+    # -- where the queue is --------------------------------------------------------------------
+
+    def attach(self, app: PipelinesServer) -> None:
+        """Use the app's job store: its database (unless the pool was given one) and its
+        heartbeat timeout (after which a silent worker is taken for dead)."""
+        store = app.job_store
+        if store is None:
+            return
+        with self._lock:
+            self.heartbeat_timeout = store.heartbeat_timeout
+            if self._database is None:
+                self._database = store.database
+
+    @property
+    def database(self) -> Database:
+        if self._database is None:
+            raise WorkerPoolError(
+                "the embedded pool has no database: give it one, or attach it to an app "
+                "(a PipelinesServer attaches the pool it is given)"
+            )
+        return self._database
+
+    @property
+    def message_queue(self) -> MessageQueue:
+        return MessageQueue(self.database, self.queue)
+
+    @property
+    def roster(self) -> WorkerRoster:
+        return WorkerRoster(self.database, self.queue)
+
+    @property
+    def settings(self) -> WorkerSettings:
+        return WorkerSettings(self.poll_interval, self.heartbeat_timeout)
+
+    # -- jobs ----------------------------------------------------------------------------------
+
+    def submit(self, message: JobMessage) -> str | None:
+        self.message_queue.put(message)
+        with self._lock:
+            autostart = 0 if self._autostarted else self.autostart
+            self._autostarted = True
+        if autostart:
+            self.start_workers(autostart)
+        return None
+
+    def cancel(self, job_id: str) -> bool:
+        return self.message_queue.remove_untaken(job_id)
+
+    # -- workers -------------------------------------------------------------------------------
+
+    @property
+    def n_workers(self) -> int:
+        return self.roster.count_alive(self.settings.live_since())
+
+    def start_workers(self, n: int = 1) -> None:
+        """Start ``n`` workers: threads of this process, or forked processes in process mode
+        (each running its jobs in work horses). Returns once they listen."""
+        if n < 1:
+            raise ValueError(f"start at least one worker, not {n}")
+        if self.mode == "thread":
+            group = self._group(n, run_job)
+            group.start()
+            with self._lock:
+                self._groups.append(group)
+            return
+        processes = WorkerProcesses(lambda: self._group(1, run_in_work_horse), n)
+        processes.start()
+        with self._lock:
+            self._processes.append(processes)
+
+    def stop_workers(self, timeout: float = 30.0) -> None:
+        """Stop the workers :meth:`start_workers` started, each once its job in hand is done;
+        processes still running at ``timeout`` are killed (threads are left to finish)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            groups, self._groups = self._groups, []
+            processes, self._processes = self._processes, []
+        for group in groups:
+            group.stop()
+        for worker_processes in processes:
+            worker_processes.stop(max(0.0, deadline - time.monotonic()))
+        for group in groups:
+            if not group.join(max(0.0, deadline - time.monotonic())):
+                logger.warning(
+                    "embedded workers %s still run their jobs after %gs; left to finish",
+                    group.worker_ids,
+                    timeout,
+                )
+
+    def run_worker(self, concurrency: int = 1) -> None:
+        """Run ``concurrency`` workers in the foreground until Ctrl-C or SIGTERM, which stop them
+        once their jobs in hand are done (Ctrl-C again abandons those)."""
+        runner = run_job if self.mode == "thread" else run_in_work_horse
+        group = self._group(concurrency, runner)
+        group.start()
+        with _sigterm_stops(group):
+            try:
+                group.join()
+            except KeyboardInterrupt:
+                logger.warning("stopping once the jobs in hand are done (Ctrl-C to abandon them)")
+                group.stop()
+                group.join()
+
+    def _group(self, count: int, runner: JobRunner) -> WorkerGroup:
+        return WorkerGroup(
+            self.message_queue, self.roster, runner, self.settings, count, f"embedded-{self.queue}-"
+        )
+
+    # -- upkeep --------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop the background workers, and close the database if the pool opened it."""
+        self.stop_workers()
+        if self._owns_database and self._database is not None:
+            self._database.dispose()
+
+    def describe(self) -> str:
+        where = "the app's database" if self._database is None else repr(self._database)
+        return f"embedded pool, queue {self.queue!r} on {where}, {self.mode} mode"
+
+
+@contextmanager
+def _sigterm_stops(group: WorkerGroup) -> Iterator[None]:
+    """SIGTERM stops the group gracefully, unless someone else handles it (``chariots worker``
+    turns it into Ctrl-C) or this is not the main thread (which alone may handle signals)."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: group.stop())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
