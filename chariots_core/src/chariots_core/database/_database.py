@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -54,6 +56,7 @@ class Database:
         )
         self._created = False
         self._created_lock = threading.Lock()
+        _databases.add(self)
 
     @property
     def dialect_name(self) -> str:
@@ -107,6 +110,21 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection (call it in a child process after a fork, or at exit)."""
         self.engine.dispose()
+
+
+#: every Database of this process, so that a forked child can drop their connections
+_databases: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def _forget_connections_in_child() -> None:
+    """After a fork, leave the parent's pooled connections to the parent: a child that used them
+    would share their sockets (PostgreSQL) or file locks (SQLite). SQLAlchemy's recipe."""
+    for database in list(_databases):
+        database.engine.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_connections_in_child)
 
 
 def _readonly_options(dialect_name: str) -> dict[str, Any]:

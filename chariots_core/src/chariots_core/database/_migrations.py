@@ -28,7 +28,11 @@ VERSION_TABLE = "chariots_alembic_version"
 #: Modules that declare tables on :data:`~chariots_core.database.Base` (imported by ``env.py``, so
 #: that ``alembic revision --autogenerate`` sees every chariots table). Add a module here when
 #: it adds tables, with a migration in ``migrations/versions/``.
-MODEL_MODULES = ("chariots_core.op_store._models", "chariots_core.jobs._models")
+MODEL_MODULES = (
+    "chariots_core.op_store._models",
+    "chariots_core.jobs._models",
+    "chariots_core.workers.embedded._models",
+)
 
 #: Key of the PostgreSQL advisory lock held while migrating (any fixed 64-bit integer).
 POSTGRES_MIGRATION_LOCK_KEY = 0x63686172696F7473  # "chariots"
