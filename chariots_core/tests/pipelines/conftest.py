@@ -1,18 +1,10 @@
-"""Fixtures of these tests: an op store in a temporary folder; the iris helpers on the path."""
+"""Fixtures of the pipeline model's tests."""
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
 
 import pytest
 
 from chariots_core.op_store import OpStore
-
-# ``_iris_ops`` (the tutorial's ops and pipelines) sits beside these test folders
-_TESTS = str(Path(__file__).resolve().parents[1])
-if _TESTS not in sys.path:
-    sys.path.insert(0, _TESTS)
 
 
 @pytest.fixture
