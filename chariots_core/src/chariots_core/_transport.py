@@ -1,112 +1,203 @@
 """How clients reach a chariots server: over HTTP, or straight into a Flask app in-process.
 
-Both transports speak JSON and turn error answers into the Python exceptions of
-:mod:`chariots_core.errors`, so a client is written once over either.
+One request/response shape, two transports: :class:`RequestsTransport` (a ``requests.Session``
+to a URL) and :class:`FlaskTestTransport` (a Flask app's test client, for tests and docs). The
+clients (op store, pipelines) build requests and read answers once, whichever transport carries
+them; error answers become the Python exceptions of :mod:`chariots_core.errors`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask
+import flask
+import requests
 
 from chariots_core._json import dumps
-from chariots_core.errors import RemoteError, error_from_payload
+from chariots_core.errors import (
+    BadRequest,
+    ChariotsError,
+    RemoteError,
+    RequestTooLarge,
+    error_from_payload,
+)
+
+JSON_TYPE = "application/json"
+BYTES_TYPE = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """What a server answered: status, body and its content type."""
+
+    status: int
+    body: bytes
+    content_type: str
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def json(self) -> Any:
+        """The body read as JSON; :class:`RemoteError` when it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            raise RemoteError(
+                f"server answered {self.status} with a body that is not JSON: {self.body[:200]!r}",
+                self.status,
+            ) from None
 
 
 class Transport(ABC):
-    """Sends one JSON request and returns the JSON answer, raising on an error status."""
+    """Sends one request to a route of a chariots server and returns what it answered."""
+
+    @abstractmethod
+    def request(
+        self,
+        method: str,
+        route: str,
+        *,
+        json_body: Any = None,
+        data: bytes | None = None,
+        params: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> HttpResponse:
+        """Send ``json_body`` (as JSON) or ``data`` (raw bytes), or no body, to ``route``."""
+
+    def post(
+        self,
+        route: str,
+        *,
+        json_body: Any = None,
+        data: bytes | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> HttpResponse:
+        return self.request("POST", route, json_body=json_body, data=data, params=params)
 
     def call(
         self,
         method: str,
-        path: str,
+        route: str,
         body: Any = None,
-        params: dict[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
         timeout: float | None = None,
+        not_found: type[ChariotsError] | None = None,
     ) -> Any:
-        data = None if body is None else dumps(body).encode()
-        status, raw = self._send(method, path, data, params or {}, timeout)
-        try:
-            payload = json.loads(raw) if raw.strip() else None
-        except ValueError:
-            raise RemoteError(
-                f"{method} {path} answered {status} with a body that is not JSON: {raw[:200]!r}",
-                status,
-            ) from None
-        if status >= 400:
-            raise error_from_payload(status, payload)
-        return payload
-
-    @abstractmethod
-    def _send(
-        self,
-        method: str,
-        path: str,
-        data: bytes | None,
-        params: dict[str, Any],
-        timeout: float | None,
-    ) -> tuple[int, bytes]:
-        """Send the request; return the status and the raw body."""
+        """A JSON request and its JSON answer; an error answer raises its exception."""
+        response = self.request(method, route, json_body=body, params=params, timeout=timeout)
+        if not response.ok:
+            raise error_from_response(response, not_found=not_found)
+        return response.json() if response.body.strip() else None
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the default holds none."""
 
 
-class HTTPTransport(Transport):
-    """A pooled HTTP connection to ``base_url`` (``requests``)."""
+def _body(json_body: Any, data: bytes | None) -> tuple[bytes | None, str | None]:
+    if data is not None:
+        return data, BYTES_TYPE
+    if json_body is None:
+        return None, None
+    return dumps(json_body).encode("utf-8"), JSON_TYPE
 
-    def __init__(self, base_url: str, timeout: float = 60.0) -> None:
-        import requests
 
-        self.base_url = base_url.rstrip("/")
+class RequestsTransport(Transport):
+    """Requests to a server at ``url`` through a ``requests.Session`` (connections are reused)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        session: requests.Session | None = None,
+        timeout: float | None = 60.0,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.session = session if session is not None else requests.Session()
         self.timeout = timeout
-        self._session = requests.Session()
 
-    def _send(
+    def request(
         self,
         method: str,
-        path: str,
-        data: bytes | None,
-        params: dict[str, Any],
-        timeout: float | None,
-    ) -> tuple[int, bytes]:
-        response = self._session.request(
-            method,
-            self.base_url + path,
-            data=data,
-            params=params,
-            headers={"Content-Type": "application/json"} if data is not None else None,
-            timeout=self.timeout if timeout is None else timeout,
+        route: str,
+        *,
+        json_body: Any = None,
+        data: bytes | None = None,
+        params: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> HttpResponse:
+        body, content_type = _body(json_body, data)
+        try:
+            response = self.session.request(
+                method,
+                self.url + route,
+                data=body,
+                params=dict(params or {}),
+                headers={"Content-Type": content_type} if content_type else None,
+                timeout=self.timeout if timeout is None else timeout,
+            )
+        except requests.RequestException as error:
+            raise RemoteError(f"could not reach {self.url}: {error}", 503) from error
+        return HttpResponse(
+            response.status_code, response.content, response.headers.get("Content-Type", "")
         )
-        return response.status_code, response.content
 
     def close(self) -> None:
-        self._session.close()
+        self.session.close()
 
 
 class FlaskTestTransport(Transport):
-    """Requests go straight into a Flask app through its test client (no socket)."""
+    """Requests to a Flask app in this process, through its test client."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: flask.Flask) -> None:
         self.app = app
-        self._client = app.test_client()
+        self.client = app.test_client()
 
-    def _send(
+    def request(
         self,
         method: str,
-        path: str,
-        data: bytes | None,
-        params: dict[str, Any],
-        timeout: float | None,
-    ) -> tuple[int, bytes]:
-        response = self._client.open(
-            path,
+        route: str,
+        *,
+        json_body: Any = None,
+        data: bytes | None = None,
+        params: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> HttpResponse:
+        body, content_type = _body(json_body, data)
+        response = self.client.open(
+            route,
             method=method,
-            data=data,
-            query_string=params,
-            content_type="application/json" if data is not None else None,
+            data=body,
+            query_string=dict(params or {}),
+            content_type=content_type,
         )
-        return response.status_code, response.get_data()
+        return HttpResponse(response.status_code, response.get_data(), response.content_type or "")
+
+
+def error_from_response(
+    response: HttpResponse, *, not_found: type[ChariotsError] | None = None
+) -> ChariotsError:
+    """The Python exception for an error answer of a chariots server.
+
+    The ``error`` field of the JSON body names the exception when chariots knows it
+    (:func:`~chariots_core.errors.error_from_payload`); otherwise the status decides: 400 is
+    :class:`BadRequest`, 404 is ``not_found`` (when given), 413 is :class:`RequestTooLarge`, and
+    anything else :class:`RemoteError` with the status.
+    """
+    payload: object = response.body[:500].decode("utf-8", "replace")
+    if response.content_type.startswith(JSON_TYPE):
+        with contextlib.suppress(ValueError):
+            payload = json.loads(response.body)
+    error = error_from_payload(response.status, payload)
+    if not isinstance(error, RemoteError):
+        return error
+    fallback = {400: BadRequest, 404: not_found, 413: RequestTooLarge}.get(response.status)
+    if fallback is None:
+        return error
+    message = payload.get("message", payload) if isinstance(payload, dict) else payload
+    return fallback(str(message))

@@ -10,9 +10,9 @@ import requests
 from chariots_core.errors import OpNotFound, RemoteError
 from chariots_core.op_store._base_client import BaseOpStoreClient, SavedOpVersion
 from chariots_core.op_store._names import parse_version
-from chariots_core.op_store._transport import (
+from chariots_core._transport import (
     HttpResponse,
-    HttpTransport,
+    Transport,
     RequestsTransport,
     error_from_response,
 )
@@ -21,14 +21,14 @@ from chariots_core.versioning import Version
 
 
 class HttpOpStoreClient(BaseOpStoreClient):
-    """The op store API over any :class:`HttpTransport`; errors come back as chariots errors.
+    """The op store API over any :class:`Transport`; errors come back as chariots errors.
 
     A 404 raises :class:`~chariots_core.errors.OpNotFound`, a 400
     :class:`~chariots_core.errors.BadRequest`, anything else unexpected
     :class:`~chariots_core.errors.RemoteError` with the status.
     """
 
-    def __init__(self, transport: HttpTransport) -> None:
+    def __init__(self, transport: Transport) -> None:
         self.transport = transport
 
     def close(self) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import time
 
-from chariots_core._transport import HTTPTransport, Transport
+from chariots_core._transport import RequestsTransport, Transport
 from chariots_core.jobs import Job, JobOptions, JobStatus
 from chariots_core.pipelines._pipeline import Pipeline
 from chariots_core.pipelines._response import PipelineResponse
@@ -126,5 +126,5 @@ class PipelinesClient(BasePipelinesClient):
     """A client of a pipelines server over HTTP at ``backend_url``."""
 
     def __init__(self, backend_url: str = "http://127.0.0.1:5000", timeout: float = 60.0) -> None:
-        super().__init__(HTTPTransport(backend_url, timeout=timeout))
+        super().__init__(RequestsTransport(backend_url, timeout=timeout))
         self.backend_url = backend_url
