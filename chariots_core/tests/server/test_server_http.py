@@ -158,9 +158,12 @@ def test_the_server_stays_usable_after_bad_requests(http: Any) -> None:
     for _ in range(3):
         http.post("/pipelines/add_one/main", data=b"][")
         http.post("/pipelines/explode/main", json={"pipeline_input": 1})
-    assert http.post("/pipelines/add_one/main", json={"pipeline_input": 1}).get_json()[
-        "pipeline_output"
-    ] == 2
+    assert (
+        http.post("/pipelines/add_one/main", json={"pipeline_input": 1}).get_json()[
+            "pipeline_output"
+        ]
+        == 2
+    )
 
 
 def test_numpy_outputs_are_served_as_json_lists(app: PipelinesServer) -> None:

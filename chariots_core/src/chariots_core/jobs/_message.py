@@ -35,8 +35,7 @@ class JobOptions:
         unknown = set(payload) - set(cls.__dataclass_fields__)
         if unknown:
             raise BadRequest(
-                f"unknown job options {sorted(unknown)} "
-                f"(known: {sorted(cls.__dataclass_fields__)})"
+                f"unknown job options {sorted(unknown)} (known: {sorted(cls.__dataclass_fields__)})"
             )
         options = cls(**payload)
         options.validate()

@@ -362,4 +362,3 @@ class JobStore:
 
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
-

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import time
+from typing import Any
 
 from chariots_core._transport import RequestsTransport, Transport
 from chariots_core.jobs import Job, JobOptions, JobStatus

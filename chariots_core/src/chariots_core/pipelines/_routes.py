@@ -44,9 +44,7 @@ def add_routes(server: PipelinesServer) -> None:
         endpoint = f"{route.method.lower()}:{route.rule}"
         server.add_url_rule(route.rule, endpoint, route.handler, methods=[route.method])
     document = openapi_document(server, routes)
-    server.add_url_rule(
-        "/openapi.json", "openapi", lambda: jsonify(document), methods=["GET"]
-    )
+    server.add_url_rule("/openapi.json", "openapi", lambda: jsonify(document), methods=["GET"])
 
 
 def _routes(server: PipelinesServer) -> list[Route]:
@@ -87,7 +85,7 @@ def _routes(server: PipelinesServer) -> list[Route]:
         body = json_body({"job_id", "pipeline"})
         job_id = body.get("job_id")
         if not isinstance(job_id, str) or not job_id:
-            raise BadRequest("the body must name the job: {\"job_id\": \"...\"}")
+            raise BadRequest('the body must name the job: {"job_id": "..."}')
         job = server.get_job(job_id)
         pipeline = body.get("pipeline")
         if pipeline is not None and pipeline != job.pipeline:
@@ -121,14 +119,22 @@ def _routes(server: PipelinesServer) -> list[Route]:
             pipeline=request.args.get("pipeline"), status=status, limit=limit, offset=offset
         )
         return jsonify(
-            {"jobs": [job.to_json() for job in jobs], "total": total, "limit": limit, "offset": offset}
+            {
+                "jobs": [job.to_json() for job in jobs],
+                "total": total,
+                "limit": limit,
+                "offset": offset,
+            }
         )
 
     name_param = {"type": "string"}
     return [
-        Route("/health_check", "GET", "Whether the server is up.", lambda: jsonify(
-            {"status": "ok", "pipelines": len(server.pipelines)}
-        )),
+        Route(
+            "/health_check",
+            "GET",
+            "Whether the server is up.",
+            lambda: jsonify({"status": "ok", "pipelines": len(server.pipelines)}),
+        ),
         Route(
             "/available_pipelines",
             "GET",

@@ -191,7 +191,9 @@ class PipelinesServer(Flask):
         """Record a job for the pipeline and hand its message to the worker pool."""
         self.get_pipeline(name)
         store = self._jobs()
-        message = JobMessage(uuid.uuid4().hex, self.name, name, pipeline_input, job_options or JobOptions())
+        message = JobMessage(
+            uuid.uuid4().hex, self.name, name, pipeline_input, job_options or JobOptions()
+        )
         message.to_json()  # refuses an input that is not JSON before anything is recorded
         pool = self.worker_pool
         job = store.create(self.name, name, message.options, job_id=message.job_id)

@@ -98,6 +98,7 @@ def run_job(
         run = _JobRun(app, store, job, message, worker_id, heartbeat_interval)
         outcome = run.execute()
     finally:
+        finished: Job | None
         try:
             finished = store.get(message.job_id)
         except LookupError:
@@ -145,9 +146,7 @@ class _JobRun(PipelineCallback):
         self.worker_id = worker_id
         self.heartbeat_interval = heartbeat_interval or max(0.05, store.heartbeat_timeout / 4)
         self.deadline = (
-            None
-            if message.options.timeout is None
-            else time.monotonic() + message.options.timeout
+            None if message.options.timeout is None else time.monotonic() + message.options.timeout
         )
         self.total = 0
         self.done = 0
