@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from chariots_core._transport import FlaskTestTransport, HttpResponse, error_from_response
 from chariots_core.errors import BadRequest, OpNotFound, RemoteError
 from chariots_core.op_store import HttpOpStoreClient, OpStore, OpStoreClient, OpStoreServer
-from chariots_core._transport import FlaskTestTransport, HttpResponse, error_from_response
 from chariots_core.op_store.savers import BaseSaver
 from chariots_core.testing import TestOpStoreClient
 from chariots_core.versioning import Version

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import os
 import threading
-import weakref
 import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -58,7 +56,6 @@ class Database:
         )
         self._created = False
         self._created_lock = threading.Lock()
-        _dispose_in_forked_children(self.engine)
         _databases.add(self)
 
     @property
@@ -128,19 +125,6 @@ def _forget_connections_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_connections_in_child)
-
-
-def _dispose_in_forked_children(engine: Engine) -> None:
-    """Forget, in a forked child (a work horse, a worker process), the connections the parent
-    pooled: sharing one socket between two processes corrupts both sides' sessions."""
-    reference = weakref.ref(engine)
-
-    def forget() -> None:
-        forked = reference()
-        if forked is not None:
-            forked.dispose(close=False)
-
-    os.register_at_fork(after_in_child=forget)
 
 
 def _readonly_options(dialect_name: str) -> dict[str, Any]:

@@ -7,15 +7,15 @@ from typing import Any
 
 import requests
 
+from chariots_core._transport import (
+    HttpResponse,
+    RequestsTransport,
+    Transport,
+    error_from_response,
+)
 from chariots_core.errors import OpNotFound, RemoteError
 from chariots_core.op_store._base_client import BaseOpStoreClient, SavedOpVersion
 from chariots_core.op_store._names import parse_version
-from chariots_core._transport import (
-    HttpResponse,
-    Transport,
-    RequestsTransport,
-    error_from_response,
-)
 from chariots_core.op_store._wire import saved_op_version_from_json
 from chariots_core.versioning import Version
 

@@ -32,11 +32,11 @@ from typing import Any
 import flask
 from werkzeug.exceptions import HTTPException
 
+from chariots_core._transport import BYTES_TYPE
 from chariots_core.database import Database
 from chariots_core.errors import BadRequest, ChariotsError, error_payload
 from chariots_core.op_store._names import parse_version
 from chariots_core.op_store._op_store import OpStore
-from chariots_core._transport import BYTES_TYPE
 from chariots_core.op_store._wire import saved_op_version_to_json, versions_to_json
 
 logger = logging.getLogger(__name__)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from chariots_core.op_store import HttpOpStoreClient, OpStore, OpStoreServer
 from chariots_core._transport import FlaskTestTransport
+from chariots_core.op_store import HttpOpStoreClient, OpStore, OpStoreServer
 
 
 class TestOpStoreClient(HttpOpStoreClient):
