@@ -183,6 +183,11 @@ class JobStore:
                     finished_at=None,
                     progress_done=None,
                     progress_total=None,
+                    # a new run starts clean: what an earlier attempt left is not this one's
+                    result=None,
+                    error_type=None,
+                    error_message=None,
+                    error_traceback=None,
                 )
                 .execution_options(synchronize_session=False)
             )
