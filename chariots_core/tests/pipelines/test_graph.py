@@ -203,3 +203,20 @@ def test_a_node_is_named_after_its_op_and_a_pipeline_node_after_its_pipeline():
     assert Node(inner).name == "inner"
     assert Node(inner).is_pipeline
     assert not Node(Source()).is_pipeline
+
+
+def test_two_nodes_holding_one_stateful_op_name_are_refused() -> None:
+    from _iris_ops import PCAOp
+
+    from chariots_core.ml import MLMode
+
+    with pytest.raises(PipelineGraphError, match="two nodes hold the op 'PCAOp'"):
+        Pipeline(
+            [
+                Node(
+                    PCAOp(MLMode.FIT_PREDICT), input_nodes=["__pipeline_input__"], output_nodes="a"
+                ),
+                Node(PCAOp(MLMode.PREDICT), input_nodes=["a"], output_nodes="__pipeline_output__"),
+            ],
+            "twice",
+        )

@@ -491,3 +491,22 @@ def test_loading_twice_gives_the_same_versions(op_store):
     first = pipeline.get_pipeline_versions()
     pipeline.load(op_store)
     assert pipeline.get_pipeline_versions() == first
+
+
+def test_saving_does_not_save_again_an_op_that_was_only_loaded(op_store):
+    _train_all(op_store)
+    [offset_before] = op_store.get_all_versions_of_op("Offset")
+    pipeline = train_scale()
+    pipeline.load(op_store)
+    _run(pipeline)  # refits Scale; Offset only predicts
+    pipeline.save(op_store)
+    [offset_after] = op_store.get_all_versions_of_op("Offset")
+    assert offset_after.saved_at == offset_before.saved_at
+    assert len(op_store.get_all_versions_of_op("Scale")) == 2
+
+
+def test_an_op_version_cannot_change_its_class_version():
+    op = Data()
+    op.op_version.update_major(b"tampered")
+    assert op.op_version == type(op).__version__
+    assert op.op_version is not type(op).__version__

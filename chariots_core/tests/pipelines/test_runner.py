@@ -397,3 +397,20 @@ def test_a_callback_that_raises_before_the_run_runs_no_node():
     with pytest.raises(Stop):
         run(pipeline, 1, extra_callbacks=[Refuse()])
     assert recorder.calls == []
+
+
+def test_extra_callbacks_also_run_between_the_nodes_of_a_nested_pipeline():
+    events = []
+    inner = Pipeline([Node(AddOne(), PIPELINE_INPUT, PIPELINE_OUTPUT)], "inner")
+    outer = Pipeline([Node(inner, PIPELINE_INPUT, PIPELINE_OUTPUT)], "outer")
+    assert SequentialRunner().run(outer, 1, [EventsPipelineCallback(events, "extra")]) == 2
+    assert [(event[1], event[2]) for event in events] == [
+        ("before", "outer"),
+        ("before_node", "outer"),
+        ("before", "inner"),
+        ("before_node", "inner"),
+        ("after_node", "inner"),
+        ("after", "inner"),
+        ("after_node", "outer"),
+        ("after", "outer"),
+    ]

@@ -34,6 +34,15 @@ def resolve_graph(pipeline_name: str, nodes: Sequence[Node]) -> list[Node]:
                     f"{node.name!r} both output {output!r}"
                 )
             producers[output] = node
+    stateful: set[str] = set()
+    for node in nodes:
+        if node.is_loadable:
+            if node.name in stateful:
+                raise PipelineGraphError(
+                    f"pipeline {pipeline_name!r}: two nodes hold the op {node.name!r}; the op "
+                    "store keeps saved state by op name, so give one of them another op_name"
+                )
+            stateful.add(node.name)
     for node in nodes:
         for needed in node.input_nodes:
             if needed != PIPELINE_INPUT and needed not in producers:

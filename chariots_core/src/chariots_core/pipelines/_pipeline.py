@@ -91,6 +91,8 @@ class Pipeline:
                 node.op.save(op_store_client)
             elif isinstance(node.op, LoadableOp):
                 op = node.op
+                if node.saved_version == op.op_version:
+                    continue  # loaded from the store and unchanged: it is there already
                 op_store_client.save_op_bytes(
                     node.name,
                     op.op_version,

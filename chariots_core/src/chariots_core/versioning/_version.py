@@ -61,6 +61,10 @@ class Version:
         """The (major, minor, patch) hashes: what equality compares."""
         return self._major, self._minor, self._patch
 
+    def copy(self) -> Version:
+        """An equal version that can be updated without changing this one."""
+        return Version(self._major, self._minor, self._patch, creation_time=self._creation_time)
+
     def update(self, version_type: VersionType, input_bytes: bytes) -> Version:
         """Feed ``input_bytes`` to the part ``version_type`` (in place); returns ``self``."""
         if version_type is VersionType.MAJOR:

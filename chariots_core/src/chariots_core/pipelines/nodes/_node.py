@@ -88,16 +88,20 @@ class Node:
         return not isinstance(self._op, BaseOp) or self._op.allow_version_change
 
     def execute(self, args: list[Any]) -> Any:
-        """Run the op (or the inner pipeline) on ``args``."""
+        """Run the op (or the inner pipeline, with a sequential runner) on ``args``."""
         if isinstance(self._op, BaseOp):
             return self._op.execute_with_all_callbacks(args)
         from chariots_core.pipelines.runners import SequentialRunner
 
+        return SequentialRunner().run(self._op, self.pipeline_input(args))
+
+    def pipeline_input(self, args: list[Any]) -> Any:
+        """What a pipeline node passes to its inner pipeline: its one input, or ``None``."""
         if len(args) > 1:
             raise PipelineGraphError(
                 f"node {self.name!r}: a pipeline node takes at most one input, got {len(args)}"
             )
-        return SequentialRunner().run(self._op, args[0] if args else None)
+        return args[0] if args else None
 
     def split_outputs(self, output: Any) -> dict[str, Any]:
         """Name the op's return value after ``output_nodes``."""

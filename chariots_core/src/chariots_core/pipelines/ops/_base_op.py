@@ -34,7 +34,7 @@ class BaseOp(metaclass=VersionedMeta):
     @property
     def op_version(self) -> Version:
         """The version of this op as it stands (its class version for a stateless op)."""
-        return type(self).__version__
+        return type(self).__version__.copy()
 
     @abstractmethod
     def execute(self, *args: Any, **kwargs: Any) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from chariots_core.pipelines.nodes import PIPELINE_INPUT, PIPELINE_OUTPUT
 from chariots_core.pipelines.runners._base_runner import BaseRunner
@@ -32,7 +32,11 @@ class SequentialRunner(BaseRunner):
             args = [values[name] for name in node.input_nodes]
             for callback in callbacks:
                 callback.before_node_execution(pipeline, node, args)
-            output = node.execute(args)
+            if node.is_pipeline:  # inner nodes run between the same callbacks (cancellation)
+                inner = cast("Pipeline", node.op)
+                output = self.run(inner, node.pipeline_input(args), extra_callbacks)
+            else:
+                output = node.execute(args)
             for callback in callbacks:
                 callback.after_node_execution(pipeline, node, args, output)
             values.update(node.split_outputs(output))
