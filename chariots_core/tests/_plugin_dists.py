@@ -11,8 +11,8 @@ distribution:
 - ``chariots-test-faulty`` 0.1: ``misnamed`` (a pool of another backend), ``notapool``
   (registers ``object``) and ``typo`` (implements a hook that does not exist);
 
-and ``chariots_test_app``, a module holding an app (``app``, its pool the ``dummy`` backend)
-whose op store and job store sit in the same folder.
+and ``chariots_test_app``, a module holding two apps whose op store and job store sit in the
+same folder: ``app`` (its pool the ``dummy`` backend) and ``embedded_app`` (the embedded pool).
 """
 
 from __future__ import annotations
@@ -68,8 +68,8 @@ class DummyWorkerPool(BaseWorkerPool):
         self._workers = 0
 
     def run_worker(self, concurrency=1):
-        print(f"dummy worker ready for app {self.app_name}, concurrency {concurrency}", flush=True)
         try:
+            print(f"dummy worker ready for app {self.app_name}, concurrency {concurrency}")
             while True:
                 signal.pause()
         except KeyboardInterrupt:
@@ -170,6 +170,13 @@ app = PipelinesServer(
     op_store_client=OpStore(path=Path(__file__).with_name("op_store")),
     import_name="chariots_test_app",
     worker_pool="dummy",
+)
+
+embedded_app = PipelinesServer(
+    [_pipeline("add_one")],
+    op_store_client=OpStore(path=Path(__file__).with_name("embedded_op_store")),
+    import_name="chariots_test_embedded_app",
+    worker_pool="embedded",
 )
 
 not_an_app = 42

@@ -123,9 +123,14 @@ def serve(app_spec: str | None, host: str, port: int, threads: bool) -> None:
         server = make_server(host, port, app, threaded=threads)
     except OSError as error:
         raise CommandError(f"cannot listen on {host}:{port}: {error}") from None
-    click.echo(f"serving app {app.name!r} on http://{host}:{server.port}/ (Ctrl-C to stop)")
-    with _sigterm_as_keyboard_interrupt():
-        server.serve_forever()  # returns on Ctrl-C or SIGTERM, the socket closed
+    try:
+        with _sigterm_as_keyboard_interrupt():
+            click.echo(f"serving app {app.name!r} on http://{host}:{server.port}/ (Ctrl-C to stop)")
+            server.serve_forever()  # returns on Ctrl-C or SIGTERM
+    except KeyboardInterrupt:
+        pass  # stopped before serving began
+    finally:
+        server.server_close()
     click.echo("server stopped")
 
 
@@ -154,12 +159,12 @@ def worker(app_spec: str | None, pool_spec: str | None, concurrency: int) -> Non
     """Run a worker for an app's jobs, until Ctrl-C or SIGTERM."""
     app = _load_app(app_spec)
     pool = _worker_pool(app, pool_spec)
-    click.echo(
-        f"worker for app {app.name!r} on {pool.describe()}, concurrency {concurrency} "
-        "(Ctrl-C to stop)"
-    )
     try:
         with _sigterm_as_keyboard_interrupt():
+            click.echo(
+                f"worker for app {app.name!r} on {pool.describe()}, concurrency {concurrency} "
+                "(Ctrl-C to stop)"
+            )
             pool.run_worker(concurrency=concurrency)
     except KeyboardInterrupt:
         pass  # the pool had its chance to stop gracefully; stopping is what was asked

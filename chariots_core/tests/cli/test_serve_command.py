@@ -10,7 +10,7 @@ import requests
 
 def test_serve_answers_http_until_sigterm(chariots: Any) -> None:
     server = chariots.start("serve", "--app", "chariots_test_app:app", "--port", "0")
-    output = server.wait_for("(Ctrl-C to stop)")
+    output = server.wait_for("(Ctrl-C to stop)\n")
     found = re.search(r"serving app 'chariots_test_app' on (http://127\.0\.0\.1:\d+/)", output)
     assert found, output
     url = found[1]
