@@ -17,6 +17,7 @@ same folder: ``app`` (its pool the ``dummy`` backend) and ``embedded_app`` (the 
 
 from __future__ import annotations
 
+import re
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -204,6 +205,20 @@ TEST_DISTRIBUTIONS = {
         "typo": "chariots_test_typo",
     },
 }
+
+
+#: the backends (entry-point names) of the test distributions, and the one chariots-core ships
+TEST_BACKENDS = {name for entry_points in TEST_DISTRIBUTIONS.values() for name in entry_points}
+EXPECTED_BACKENDS = TEST_BACKENDS | {"embedded"}
+
+
+def installed_backends_in(message: str) -> list[str]:
+    """The backends an error message lists as installed (checked to be in order)."""
+    found = re.search(r"installed backends: ([^)]*)\)", message)
+    assert found, f"no list of installed backends in {message!r}"
+    names = found[1].split(", ")
+    assert names == sorted(names), names
+    return names
 
 
 def write_distribution(

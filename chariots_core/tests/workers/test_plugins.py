@@ -13,7 +13,7 @@ from typing import Any
 
 import pluggy
 import pytest
-from _plugin_dists import installed_test_plugins
+from _plugin_dists import EXPECTED_BACKENDS, installed_backends_in, installed_test_plugins
 
 from chariots_core import workers
 from chariots_core.errors import WorkerPoolError
@@ -184,9 +184,7 @@ def test_an_unknown_backend_lists_the_installed_ones(plugins_folder: Path) -> No
 
     message = str(raised.value)
     assert "no worker pool backend named 'dumy' is installed" in message
-    assert "installed backends: broken, dummy, embedded, misnamed, notapool, recorder, typo" in (
-        message
-    )
+    assert set(installed_backends_in(message)) >= EXPECTED_BACKENDS
     assert "did you mean 'dummy'?" in message
     assert "an entry point named 'dumy' in the group 'chariots'" in message
     assert isinstance(raised.value, WorkerPoolError)
@@ -201,7 +199,7 @@ def test_a_known_backend_not_installed_says_what_to_install(plugins_folder: Path
 
     message = str(raised.value)
     assert "`pip install chariots-core[rq]` (distribution chariots-rq)" in message
-    assert "installed backends: broken, dummy, embedded" in message
+    assert set(installed_backends_in(message)) >= EXPECTED_BACKENDS
 
 
 # -- the exported pool classes ---------------------------------------------------------------------
