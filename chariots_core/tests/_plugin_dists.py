@@ -9,7 +9,8 @@ distribution:
 - ``chariots-test-broken`` 0.1: backend ``broken``, whose module raises ``ImportError``;
 - ``chariots-test-recorder`` 0.1: ``recorder``, lifecycle hooks only, recording the jobs;
 - ``chariots-test-faulty`` 0.1: ``misnamed`` (a pool of another backend), ``notapool``
-  (registers ``object``) and ``typo`` (implements a hook that does not exist);
+  (registers ``object``), ``typo`` (implements a hook that does not exist) and ``badargs``
+  (a valid lifecycle hook, and one whose arguments do not match its specification);
 
 and ``chariots_test_app``, a module holding two apps whose op store and job store sit in the
 same folder: ``app`` (its pool the ``dummy`` backend) and ``embedded_app`` (the embedded pool).
@@ -147,6 +148,22 @@ def chariots_register_worker_pool(register):
     pass
 """
 
+BAD_ARGUMENTS_PLUGIN = """
+from chariots_core.workers import hookimpl
+
+events = []
+
+
+@hookimpl
+def chariots_job_finished(job):
+    events.append(("finished", job.id))
+
+
+@hookimpl
+def chariots_job_started(job, worker):
+    events.append(("started", job.id))
+"""
+
 APP_MODULE = """
 from pathlib import Path
 
@@ -191,6 +208,7 @@ TEST_MODULES = {
     "chariots_test_misnamed": MISNAMED_PLUGIN,
     "chariots_test_notapool": NOT_A_POOL_PLUGIN,
     "chariots_test_typo": TYPO_PLUGIN,
+    "chariots_test_badargs": BAD_ARGUMENTS_PLUGIN,
     "chariots_test_app": APP_MODULE,
 }
 
@@ -203,6 +221,7 @@ TEST_DISTRIBUTIONS = {
         "misnamed": "chariots_test_misnamed",
         "notapool": "chariots_test_notapool",
         "typo": "chariots_test_typo",
+        "badargs": "chariots_test_badargs",
     },
 }
 

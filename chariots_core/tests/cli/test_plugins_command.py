@@ -34,7 +34,7 @@ def test_plugins_lists_backends_and_failures_and_exits_0(chariots: Any) -> None:
     assert "Traceback" not in done.stderr
     failed = re.fullmatch(r"(\d+) of (\d+) plugins failed to load: (.*)\n", done.stderr)
     assert failed, done.stderr
-    assert set(failed[3].split(", ")) >= {"broken", "notapool", "typo"}
+    assert set(failed[3].split(", ")) >= {"badargs", "broken", "notapool", "typo"}
     assert int(failed[2]) >= len(EXPECTED_BACKENDS)
 
 

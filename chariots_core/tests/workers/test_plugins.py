@@ -112,6 +112,10 @@ def test_faulty_registrations_are_reported_with_what_is_wrong(plugins_folder: Pa
     assert typo is not None
     assert typo.type == "PluginValidationError"
     assert "'chariots_register_worker_pool', which is not a chariots hook" in typo.message
+    badargs = infos["badargs"].failure
+    assert badargs is not None
+    assert badargs.type == "PluginValidationError"
+    assert "chariots_job_started" in badargs.message
     # a pool whose backend is not its entry point's name is listed, but not served under it
     misnamed = infos["misnamed"]
     assert misnamed.loaded
@@ -278,6 +282,8 @@ def test_observers_and_plugins_receive_lifecycle_hooks(
     assert observer.events == [("submitted", job.id), ("finished", job.id)]
     recorder = sys.modules["chariots_test_recorder"]
     assert recorder.events == [("started", job.id), ("finished", job.id)]
+    # a plugin refused halfway through its registration keeps none of its hooks
+    assert sys.modules["chariots_test_badargs"].events == []
     warnings = [record.getMessage() for record in caplog.records]
     assert any(
         "'broken' (chariots_test_broken) failed to load and is skipped: ImportError" in warning

@@ -226,19 +226,21 @@ class PluginRegistry:
     def _import_and_register(self, entry_point: importlib.metadata.EntryPoint) -> _Loaded:
         manager = self.plugin_manager
         plugin: object | None = None
-        registered_here = False
+        registered_before = False
         try:
             plugin = entry_point.load()
-            if not manager.is_registered(plugin):
+            registered_before = manager.is_registered(plugin)
+            if not registered_before:
                 manager.register(plugin, name=entry_point.name)
-                registered_here = True
                 _check_hooks_are_known(manager, plugin)
             pools: list[type[BaseWorkerPool]] = []
             others = [other for other in manager.get_plugins() if other is not plugin]
             register_pools = manager.subset_hook_caller(_REGISTER_HOOK, remove_plugins=others)
             register_pools(register=_pool_registrar(entry_point, pools))
         except Exception as error:
-            if registered_here:
+            # pluggy may have registered part of the plugin before refusing it: none of a
+            # plugin that failed to load may stay (its lifecycle hooks would fire)
+            if plugin is not None and not registered_before and manager.is_registered(plugin):
                 manager.unregister(plugin)
             logger.debug("chariots plugin %r failed to load", entry_point.name, exc_info=True)
             failure = PluginFailure(type(error).__name__, str(error))
