@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import uuid
@@ -212,7 +213,9 @@ class PipelinesServer(Flask):
         from chariots_core.workers import lifecycle_hooks
 
         lifecycle_hooks().chariots_job_submitted(job=job)
-        return store.get(job.id)
+        # the job as submitted: a fast worker may hold it already, but a submission answers
+        # that it was queued (re-reading the record here made that answer a race)
+        return dataclasses.replace(job, native_status=native_status)
 
     def get_job(self, job_id: str) -> Job:
         return self._jobs().get(job_id)
