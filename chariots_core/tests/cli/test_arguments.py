@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 from pathlib import Path
 
 import pytest
-from _plugin_dists import EXPECTED_BACKENDS, installed_backends_in
+from _plugin_dists import (
+    EXPECTED_BACKENDS,
+    PUBLISHED_BACKENDS,
+    installed_backends_in,
+    published_backend_not_installed,
+)
 from click.testing import CliRunner, Result
 
 from chariots_core.cli import main
@@ -71,14 +75,14 @@ def test_an_unknown_pool(plugins_folder: Path) -> None:
 
 
 def test_a_pool_whose_distribution_is_not_installed(plugins_folder: Path) -> None:
-    if any(ep.name == "rq" for ep in importlib.metadata.entry_points(group="chariots")):
-        pytest.skip("chariots-rq is installed in this environment")
+    backend = published_backend_not_installed()
+    distribution = PUBLISHED_BACKENDS[backend][0]
 
     line = _one_error_line(
-        _invoke("worker", "--app", "chariots_test_app:app", "--pool", "rq://localhost:6379/0")
+        _invoke("worker", "--app", "chariots_test_app:app", "--pool", f"{backend}://localhost/0")
     )
 
-    assert "`pip install chariots-core[rq]` (distribution chariots-rq)" in line
+    assert f"`pip install chariots-core[{backend}]` (distribution {distribution})" in line
 
 
 def test_a_pool_whose_plugin_is_broken(plugins_folder: Path) -> None:

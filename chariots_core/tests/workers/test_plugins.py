@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
 import subprocess
 import sys
@@ -13,7 +12,13 @@ from typing import Any
 
 import pluggy
 import pytest
-from _plugin_dists import EXPECTED_BACKENDS, installed_backends_in, installed_test_plugins
+from _plugin_dists import (
+    EXPECTED_BACKENDS,
+    PUBLISHED_BACKENDS,
+    installed_backends_in,
+    installed_test_plugins,
+    published_backend_not_installed,
+)
 
 from chariots_core import workers
 from chariots_core.errors import WorkerPoolError
@@ -40,10 +45,6 @@ def plugins_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 def _broken_imports(folder: Path) -> int:
     marker = folder / "broken_imports.txt"
     return len(marker.read_text().splitlines()) if marker.exists() else 0
-
-
-def _rq_installed() -> bool:
-    return any(ep.name == "rq" for ep in importlib.metadata.entry_points(group="chariots"))
 
 
 # -- available_backends ---------------------------------------------------------------------------
@@ -194,15 +195,15 @@ def test_an_unknown_backend_lists_the_installed_ones(plugins_folder: Path) -> No
     assert isinstance(raised.value, WorkerPoolError)
 
 
-def test_a_known_backend_not_installed_says_what_to_install(plugins_folder: Path) -> None:
-    if _rq_installed():
-        pytest.skip("chariots-rq is installed in this environment")
+def test_a_published_backend_not_installed_says_what_to_install(plugins_folder: Path) -> None:
+    backend = published_backend_not_installed()
+    distribution = PUBLISHED_BACKENDS[backend][0]
 
     with pytest.raises(BackendNotInstalled) as raised:
-        load_backend("rq")
+        load_backend(backend)
 
     message = str(raised.value)
-    assert "`pip install chariots-core[rq]` (distribution chariots-rq)" in message
+    assert f"`pip install chariots-core[{backend}]` (distribution {distribution})" in message
     assert set(installed_backends_in(message)) >= EXPECTED_BACKENDS
 
 
@@ -212,13 +213,13 @@ def test_a_known_backend_not_installed_says_what_to_install(plugins_folder: Path
 def test_a_pool_class_of_an_uninstalled_backend_says_what_to_install(
     plugins_folder: Path,
 ) -> None:
-    if _rq_installed():
-        pytest.skip("chariots-rq is installed in this environment")
+    backend = published_backend_not_installed()
+    distribution, pool_class = PUBLISHED_BACKENDS[backend]
 
-    with pytest.raises(BackendNotInstalled, match=r"pip install chariots-core\[rq\]"):
-        _ = workers.RQWorkerPool
-    with pytest.raises(ImportError, match=r"distribution chariots-rq"):
-        from chariots_core.workers import RQWorkerPool  # noqa: F401
+    with pytest.raises(BackendNotInstalled, match=rf"pip install chariots-core\[{backend}\]"):
+        getattr(workers, pool_class)
+    with pytest.raises(ImportError, match=rf"distribution {distribution}"):
+        exec(f"from chariots_core.workers import {pool_class}", {})
     with pytest.raises(AttributeError, match="has no attribute 'NoSuchWorkerPool'"):
         _ = workers.NoSuchWorkerPool
 

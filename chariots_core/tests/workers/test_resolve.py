@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from _plugin_dists import EXPECTED_BACKENDS, installed_backends_in, installed_test_plugins
+from _plugin_dists import (
+    EXPECTED_BACKENDS,
+    PUBLISHED_BACKENDS,
+    installed_backends_in,
+    installed_test_plugins,
+    published_backend_not_installed,
+)
 
 from chariots_core.errors import WorkerPoolError
 from chariots_core.workers import (
@@ -143,15 +148,15 @@ def test_the_default_pool_is_else_the_embedded_one(dummy: Any) -> None:
 
 
 def test_an_uninstalled_backend_says_what_to_install(dummy: Any) -> None:
-    if any(ep.name == "rq" for ep in importlib.metadata.entry_points(group="chariots")):
-        pytest.skip("chariots-rq is installed in this environment")
+    backend = published_backend_not_installed()
+    distribution = PUBLISHED_BACKENDS[backend][0]
 
-    for spec in ("rq", "rq://localhost:6379/0", "rq+rediss://localhost:6380/0"):
+    for spec in (backend, f"{backend}://localhost:6379/0", f"{backend}+rediss://localhost:6380/0"):
         with pytest.raises(BackendNotInstalled) as raised:
             get_worker_pool(spec)
         message = str(raised.value)
-        assert "no worker pool backend named 'rq' is installed" in message
-        assert "`pip install chariots-core[rq]` (distribution chariots-rq)" in message
+        assert f"no worker pool backend named {backend!r} is installed" in message
+        assert f"`pip install chariots-core[{backend}]` (distribution {distribution})" in message
         assert set(installed_backends_in(message)) >= EXPECTED_BACKENDS
 
 
