@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import os
 
+from worker_test_app_name import APP_NAME
 from worker_test_pipelines import make_app
-
-APP_NAME = "worker_test_app"
 
 app = make_app(
     os.environ["CHARIOTS_TEST_DATABASE_URL"],

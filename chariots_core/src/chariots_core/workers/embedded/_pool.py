@@ -127,8 +127,8 @@ class EmbeddedWorkerPool(BaseWorkerPool):
     def database(self) -> Database:
         if self._database is None:
             raise WorkerPoolError(
-                "the embedded pool has no database: give it one, or attach it to an app "
-                "(a PipelinesServer attaches the pool it is given)"
+                "the embedded pool has no database: give it one, or attach it to an app (a "
+                "PipelinesServer attaches its pool on first use, or when `app.worker_pool` is read)"
             )
         return self._database
 
