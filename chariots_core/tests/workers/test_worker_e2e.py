@@ -99,8 +99,8 @@ class Processes:
     def serve(self, name: str) -> Started:
         return self.start(name, "serve", "--app", f"{APP_NAME}:app", "--port", "0")
 
-    def worker(self, name: str) -> Started:
-        return self.start(name, "worker", "--app", f"{APP_NAME}:app", "--pool", "embedded")
+    def worker(self, name: str, pool: str = "embedded") -> Started:
+        return self.start(name, "worker", "--app", f"{APP_NAME}:app", "--pool", pool)
 
     def url_of(self, server: Started) -> str:
         def served() -> str | None:
@@ -327,3 +327,24 @@ def test_the_job_of_a_killed_worker_is_run_again_by_another_worker(
     assert f":{second.pid}:" in done.worker_id
     eventually(lambda: len(queue_pool.message_queue) == 0, what="the message removed")
     listening(queue_pool, 1)
+
+
+def test_a_worker_stopped_with_sigterm_finishes_the_job_in_hand(
+    processes: Processes, queue_pool: EmbeddedWorkerPool, local_app: PipelinesServer
+) -> None:
+    worker = processes.worker("worker", pool="embedded://?mode=process")
+    listening(queue_pool, 1)
+    spec, release = hold_input(processes.folder, value=1)
+    submitted = TestPipelinesClient(local_app).call_pipeline("hold", spec, use_worker=True)
+    assert submitted.job_id is not None
+    held_by(local_app, submitted.job_id, worker)
+
+    worker.process.terminate()
+    assert local_app.wait_for_job(submitted.job_id, timeout=0.5).status is JobStatus.running
+    release.touch()
+    assert worker.process.wait(timeout=30) == 0, worker.output()
+    done = local_app.get_job(submitted.job_id)
+    assert (done.status, done.result, done.attempts) == (JobStatus.done, 2, 1)
+    assert "process mode" in worker.output()
+    assert "worker stopped" in worker.output()
+    assert queue_pool.n_workers == 0
