@@ -1,0 +1,179 @@
+"""Delivery: every job runs exactly once, workers are counted, a dead worker loses no job."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+
+import pytest
+
+from chariots_core.jobs import Job, JobStatus
+from chariots_core.pipelines import PipelinesServer
+from chariots_core.testing.conformance._fixtures import ConformanceFixtures
+from chariots_core.testing.conformance._harness import (
+    POLL_INTERVAL,
+    Harness,
+    describe_job,
+    wait_until,
+)
+from chariots_core.testing.conformance._kill import KillWorker
+from chariots_core.workers import BaseWorkerPool, Capability
+
+#: how many jobs the exactly-once test submits
+MANY_JOBS = 200
+
+
+class DeliveryTests(ConformanceFixtures):
+    """Exactly once, none lost; ``n_workers``; a worker killed mid-job."""
+
+    def test_many_jobs_on_two_workers_each_run_exactly_once(self, harness: Harness) -> None:
+        """200 jobs on the workers: every one runs, and runs once (no job lost, none run
+        twice), and each ends ``done`` with its own value."""
+        log = harness.path("runs.log")
+        jobs = {
+            harness.submit("record", {"log": str(log), "token": token}).id: token
+            for token in range(MANY_JOBS)
+        }
+        store, app_name = harness.store, harness.app.name
+        # progress is read from the run log (no load on the job store the workers write to);
+        # the wait fails once no job has run for a while, however long the whole run takes
+        stall = harness.job_timeout / 2
+        seen, last_progress = 0, time.monotonic()
+        while seen < len(jobs) and time.monotonic() - last_progress < stall:
+            time.sleep(POLL_INTERVAL * 5)
+            now_seen = len(log.read_text().splitlines()) if log.exists() else 0
+            if now_seen > seen:
+                seen, last_progress = now_seen, time.monotonic()
+        finished: dict[str, Job] = {}
+        last_progress = time.monotonic()
+        while len(finished) < len(jobs) and time.monotonic() - last_progress < stall:
+            found, _ = store.list_jobs(app=app_name, pipeline="record", limit=len(jobs) + 10)
+            newly = {job.id: job for job in found if job.status.is_finished}
+            if len(newly) > len(finished):
+                last_progress = time.monotonic()
+            finished = newly
+            if len(finished) < len(jobs):
+                time.sleep(POLL_INTERVAL * 5)
+        unfinished = sorted(set(jobs) - set(finished), key=jobs.__getitem__)
+        if unfinished:
+            states = Counter(store.get(job_id).status.value for job_id in unfinished)
+            examples = "; ".join(describe_job(store.get(job_id)) for job_id in unfinished[:5])
+            pytest.fail(
+                f"the pool lost {len(unfinished)} of {MANY_JOBS} jobs: submitted but never "
+                f"finished ({dict(states)}; no job ran or finished in the last {stall:g}s). "
+                f"Tokens {[jobs[job_id] for job_id in unfinished][:20]}; e.g. {examples}",
+                pytrace=False,
+            )
+        not_done = [job for job in finished.values() if job.status is not JobStatus.done]
+        assert not not_done, (
+            f"{len(not_done)} of {MANY_JOBS} record jobs did not end done: "
+            + "; ".join(describe_job(job) for job in not_done[:5])
+        )
+        runs = Counter(json.loads(line) for line in log.read_text().splitlines())
+        twice = {token: count for token, count in runs.items() if count > 1}
+        assert not twice, (
+            f"the pool ran {len(twice)} jobs more than once (token: runs): "
+            f"{dict(list(twice.items())[:20])}"
+        )
+        never = sorted(set(jobs.values()) - set(runs))
+        assert not never, (
+            f"the pool marked {len(never)} jobs done that never ran their pipeline: tokens "
+            f"{never[:20]}"
+        )
+        wrong = {
+            job_id: finished[job_id].result
+            for job_id, token in jobs.items()
+            if finished[job_id].result != token
+        }
+        assert not wrong, (
+            f"{len(wrong)} jobs hold another job's value (job id: value): "
+            f"{dict(list(wrong.items())[:10])}"
+        )
+        retried = [job for job in finished.values() if job.attempts != 1]
+        assert not retried, (
+            "jobs that succeeded at once should have one attempt each: "
+            + "; ".join(describe_job(job) for job in retried[:5])
+        )
+
+    def test_n_workers_follows_workers_started_and_stopped(
+        self, app: PipelinesServer, worker_pool: BaseWorkerPool
+    ) -> None:
+        """``n_workers`` counts the workers ``start_workers`` started and drops back once
+        ``stop_workers`` returned."""
+        timeout = self.job_timeout
+        baseline = worker_pool.n_workers
+        try:
+            worker_pool.start_workers(2)
+            wait_until(
+                lambda: worker_pool.n_workers == baseline + 2,
+                timeout,
+                lambda: (
+                    f"n_workers should count the 2 workers start_workers(2) started: it says "
+                    f"{worker_pool.n_workers} (it said {baseline} before)"
+                ),
+            )
+            worker_pool.start_workers(1)
+            wait_until(
+                lambda: worker_pool.n_workers == baseline + 3,
+                timeout,
+                lambda: (
+                    f"n_workers should count one more worker after start_workers(1): it says "
+                    f"{worker_pool.n_workers}, expected {baseline + 3}"
+                ),
+            )
+        finally:
+            worker_pool.stop_workers(timeout=timeout)
+        wait_until(
+            lambda: worker_pool.n_workers == baseline,
+            timeout,
+            lambda: (
+                f"n_workers should drop back to {baseline} once stop_workers() returned: it says "
+                f"{worker_pool.n_workers}"
+            ),
+        )
+
+    def test_worker_killed_mid_job_is_lost_or_run_again(
+        self, harness: Harness, kill_worker: KillWorker
+    ) -> None:
+        """A job whose worker dies ends ``lost`` (or, on a pool that redelivers, runs again on
+        another worker and ends ``done``): it never stays ``running``."""
+        gate = harness.gate()
+        job = harness.submit(
+            "gated", {**gate.spec, "touch": str(harness.path("touch")), "value": 7}
+        )
+        harness.wait_for_gate(gate, "the job to be killed should start")
+        running = harness.wait_for(
+            job,
+            lambda found: found.status is JobStatus.running and found.worker_id is not None,
+            "a job that reached its first node should read running, with its worker",
+        )
+        kill_worker(running)
+        gate.open()
+        heartbeat_timeout = harness.store.heartbeat_timeout
+        timeout = heartbeat_timeout + harness.job_timeout
+        if Capability.redelivery in harness.pool.capabilities:
+            final = harness.wait_for(
+                job,
+                lambda found: found.status is JobStatus.done,
+                f"the pool declares redelivery: a job whose worker was killed should run again "
+                f"on another worker and end done within {timeout:g}s",
+                timeout=timeout,
+            )
+            assert (final.attempts >= 2, final.result) == (True, 7), (
+                "the pool declares redelivery: the job whose worker was killed should have run "
+                f"again (2 attempts or more) and given its value: {describe_job(final)}"
+            )
+            return
+        final = harness.wait_for(
+            job,
+            lambda found: found.status in (JobStatus.lost, JobStatus.done),
+            f"a job whose worker was killed should end lost (its heartbeat stops; timeout "
+            f"{heartbeat_timeout:g}s) or run again, never stay running",
+            timeout=timeout,
+        )
+        if final.status is JobStatus.done:
+            assert final.attempts >= 2, (
+                f"a job whose worker was killed mid-run cannot be done after one attempt: "
+                f"{describe_job(final)}"
+            )

@@ -1,0 +1,177 @@
+"""The chariots pytest plugin (entry point ``pytest11``: ``chariots``).
+
+- ``--chariots-worker-pool URL`` runs the worker-pool conformance suite on the pool that ``URL``
+  names (a backend name such as ``embedded``, a URL such as ``rq://localhost:6379/0``, or a
+  ``package.module:Class`` path), without a test file; the report header names the backend, its
+  distribution's version and the pool's capabilities. ``--chariots-known-gap TEST=REASON``
+  declares a known gap of that pool (a strict xfail).
+- Registers the ``chariots_requires`` marker of capability-gated tests, turns the ``known_gaps``
+  of conformance test classes into strict xfails at collection, and adds to the report of a
+  failed capability test which capability the pool declared (over-claimed).
+- Marks ``chariots_core.testing.conformance`` for assertion rewriting, so that a third party's run
+  shows the suite's failed assertions in full.
+
+The module imports nothing of chariots until a hook needs it: it is loaded by every pytest run
+in an environment where chariots-core is installed.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+pytest.register_assert_rewrite("chariots_core.testing.conformance")
+
+#: the marker of tests that need a capability (``chariots_core.testing.conformance.requires``)
+REQUIRES_MARKER = "chariots_requires"
+#: the module holding the test class that ``--chariots-worker-pool`` runs
+SUITE_MODULE = "chariots_core.testing.conformance._cli_suite"
+#: its test class
+SUITE_CLASS = "TestWorkerPoolConformance"
+
+_POOL_INFO = pytest.StashKey[list[str]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("chariots", "chariots worker-pool conformance suite")
+    group.addoption(
+        "--chariots-worker-pool",
+        dest="chariots_worker_pool",
+        metavar="URL",
+        default=None,
+        help=(
+            "run the worker-pool conformance suite on this pool: a backend name (embedded), a "
+            "URL (rq://localhost:6379/0) or a package.module:Class path"
+        ),
+    )
+    group.addoption(
+        "--chariots-known-gap",
+        dest="chariots_known_gaps",
+        metavar="TEST=REASON",
+        action="append",
+        default=[],
+        help="a known gap of the pool given by --chariots-worker-pool (a strict xfail); repeatable",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{REQUIRES_MARKER}(*capabilities): a conformance test of worker-pool capabilities; "
+        "skipped on pools that do not declare them",
+    )
+    spec = config.getoption("chariots_worker_pool")
+    if not spec:
+        return
+    _known_gaps_from_command_line(config)
+    config.stash[_POOL_INFO] = _describe_pool(spec)
+    suite = _suite_file()
+    if config.args_source is pytest.Config.ArgsSource.ARGS:
+        config.args = [*config.args, suite]
+    else:  # no paths given: run the suite alone, not the project's own tests
+        config.args = [suite]
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return config.stash.get(_POOL_INFO, [])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Known gaps become strict xfails, visible at collection (``--collect-only``, ``-rx``)."""
+    if "chariots_core.testing.conformance" not in sys.modules:
+        return
+    from chariots_core.testing.conformance import ConformanceFixtures
+    from chariots_core.testing.conformance._markers import known_gap_marker
+
+    command_line = _known_gaps_from_command_line(config)
+    for item in items:
+        cls = getattr(item, "cls", None)
+        if cls is None or not issubclass(cls, ConformanceFixtures):
+            continue
+        name = getattr(item, "originalname", item.name)
+        reason = cls.known_gaps.get(name)
+        if reason is None and cls.__module__ == SUITE_MODULE:
+            reason = command_line.get(name)
+        if reason is not None:
+            item.add_marker(known_gap_marker(reason))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Name the capability a pool over-claimed in the report of a failed capability test."""
+    report = yield
+    if report.when == "call" and report.failed:
+        needed = [
+            getattr(capability, "value", str(capability))
+            for marker in item.iter_markers(REQUIRES_MARKER)
+            for capability in marker.args
+        ]
+        if needed:
+            report.sections.append(
+                (
+                    "chariots capability",
+                    f"this test proves the capability {', '.join(needed)}, which the pool "
+                    "declares: the pool over-claims it (fix the pool, or stop declaring the "
+                    "capability, or declare the test a known gap with a reason)",
+                )
+            )
+    return report
+
+
+def _suite_file() -> str:
+    import importlib.util
+
+    spec = importlib.util.find_spec(SUITE_MODULE)
+    if spec is None or spec.origin is None:  # pragma: no cover - an incomplete installation
+        raise pytest.UsageError(f"cannot find {SUITE_MODULE}: reinstall chariots-core[testing]")
+    return str(Path(spec.origin))
+
+
+def _known_gaps_from_command_line(config: pytest.Config) -> dict[str, str]:
+    gaps: dict[str, str] = {}
+    for text in config.getoption("chariots_known_gaps") or []:
+        name, separator, reason = text.partition("=")
+        if not separator or not name.strip() or not reason.strip():
+            raise pytest.UsageError(f"--chariots-known-gap takes TEST_NAME=REASON, not {text!r}")
+        gaps[name.strip()] = reason.strip()
+    return gaps
+
+
+def _describe_pool(spec: str) -> list[str]:
+    """The report header's lines for the pool ``spec`` names; a usage error if it cannot be
+    built (the message lists the installed backends and says what to install)."""
+    from chariots_core.errors import ChariotsError
+    from chariots_core.workers import available_backends, get_worker_pool
+
+    try:
+        pool = get_worker_pool(spec)
+    except (ChariotsError, ImportError, TypeError, ValueError) as error:
+        raise pytest.UsageError(
+            f"--chariots-worker-pool {spec}: {type(error).__name__}: {error}"
+        ) from None
+    try:
+        backend = pool.backend or type(pool).__name__
+        distribution = _distribution_of(backend, available_backends())
+        capabilities = ", ".join(sorted(c.value for c in pool.capabilities)) or "none"
+        return [
+            f"chariots worker pool: {spec} -> {type(pool).__module__}.{type(pool).__qualname__}",
+            f"  backend {backend!r} from {distribution}; {pool.describe()}",
+            f"  capabilities: {capabilities}",
+        ]
+    finally:
+        pool.close()
+
+
+def _distribution_of(backend: str, infos: list[Any]) -> str:
+    for info in infos:
+        if info.name == backend and info.distribution:
+            return f"{info.distribution} {info.version}"
+    return "an unknown distribution (no 'chariots' entry point of that name)"
