@@ -112,13 +112,19 @@ class WorkerLoop:
 
 
 def _running_elsewhere(message: JobMessage) -> bool:
-    """Whether the job is running, in another worker's hands, and may go on."""
+    """Whether the job is running, in another worker's hands, and may go on — or was, and has
+    just been found lost (its heartbeat went stale between the failed claim and this look):
+    the message is handed back either way, and its next delivery claims a lost job."""
     try:
         store = get_app(message.app).job_store
         job = None if store is None else store.get(message.job_id)
     except LookupError:  # no such app here, no such job (any more)
         return False
-    return job is not None and job.status is JobStatus.running and not job.cancel_requested
+    return (
+        job is not None
+        and job.status in (JobStatus.running, JobStatus.lost)
+        and not job.cancel_requested
+    )
 
 
 class WorkerGroup:
