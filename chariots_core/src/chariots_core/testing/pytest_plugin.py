@@ -30,10 +30,8 @@ pytest.register_assert_rewrite("chariots_core.testing.conformance")
 
 #: the marker of tests that need a capability (``chariots_core.testing.conformance.requires``)
 REQUIRES_MARKER = "chariots_requires"
-#: the module holding the test class that ``--chariots-worker-pool`` runs
-SUITE_MODULE = "chariots_core.testing.conformance._cli_suite"
-#: its test class
-SUITE_CLASS = "TestWorkerPoolConformance"
+#: the package holding the test file that ``--chariots-worker-pool`` runs
+SUITE_PACKAGE = "chariots_core.testing.conformance.command_line"
 
 _POOL_INFO = pytest.StashKey[list[str]]()
 
@@ -71,7 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     _known_gaps_from_command_line(config)
     config.stash[_POOL_INFO] = _describe_pool(spec)
-    suite = _suite_file()
+    suite = _suite_folder()
     if config.args_source is pytest.Config.ArgsSource.ARGS:
         config.args = [*config.args, suite]
     else:  # no paths given: run the suite alone, not the project's own tests
@@ -82,8 +80,18 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return config.stash.get(_POOL_INFO, [])
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Known gaps become strict xfails, visible at collection (``--collect-only``, ``-rx``)."""
+    in_suite: list[pytest.Item] = []
+    if config.getoption("chariots_worker_pool"):
+        suite = Path(_suite_folder())
+        in_suite = [item for item in items if Path(item.path).parent == suite]
+        if not in_suite:
+            raise pytest.UsageError(
+                "--chariots-worker-pool: the conformance suite was not collected; does the "
+                "python_files setting leave out test_*.py files?"
+            )
     if "chariots_core.testing.conformance" not in sys.modules:
         return
     from chariots_core.testing.conformance import ConformanceFixtures
@@ -96,7 +104,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         name = getattr(item, "originalname", item.name)
         reason = cls.known_gaps.get(name)
-        if reason is None and cls.__module__ == SUITE_MODULE:
+        if reason is None and item in in_suite:
             reason = command_line.get(name)
         if reason is not None:
             item.add_marker(known_gap_marker(reason))
@@ -126,13 +134,15 @@ def pytest_runtest_makereport(
     return report
 
 
-def _suite_file() -> str:
+def _suite_folder() -> str:
+    """The folder of the suite's test file (a folder, so that test ids read
+    ``test_worker_pool.py::TestWorkerPoolConformance::test_…``)."""
     import importlib.util
 
-    spec = importlib.util.find_spec(SUITE_MODULE)
+    spec = importlib.util.find_spec(SUITE_PACKAGE)
     if spec is None or spec.origin is None:  # pragma: no cover - an incomplete installation
-        raise pytest.UsageError(f"cannot find {SUITE_MODULE}: reinstall chariots-core[testing]")
-    return str(Path(spec.origin))
+        raise pytest.UsageError(f"cannot find {SUITE_PACKAGE}: reinstall chariots-core[testing]")
+    return str(Path(spec.origin).parent)
 
 
 def _known_gaps_from_command_line(config: pytest.Config) -> dict[str, str]:
