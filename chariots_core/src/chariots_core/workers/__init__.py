@@ -21,6 +21,7 @@ from chariots_core.workers._plugins import (
     unregister_observer,
 )
 from chariots_core.workers._resolve import default_worker_pool, get_worker_pool
+from chariots_core.workers._runtime import RunOutcome, new_worker_id, run_job
 from chariots_core.workers.hookspecs import hookimpl
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "BaseWorkerPool",
     "Capability",
     "PluginLoadError",
+    "RunOutcome",
     "available_backends",
     "default_worker_pool",
     "get_app",
@@ -37,8 +39,10 @@ __all__ = [
     "lifecycle_hooks",
     "load_app",
     "load_backend",
+    "new_worker_id",
     "register_app",
     "register_observer",
+    "run_job",
     "unregister_observer",
 ]
 
