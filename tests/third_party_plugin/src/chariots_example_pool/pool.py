@@ -1,0 +1,236 @@
+"""`FileQueueWorkerPool`: a queue of chariots job messages on a directory of files.
+
+The directory holds three folders:
+
+- ``queue/``: one file per waiting message, named ``<rank>-<available at>-<sequence>-<job id>.json``
+  so that sorting the names gives the order to run them in (higher priority first, then the time
+  a message becomes available, then the order of submission);
+- ``taken/``: the messages workers took: a worker takes a message by renaming its file here, and a
+  rename is atomic, so two workers racing for one message cannot both get it;
+- ``workers/``: one file per live worker, touched as its heartbeat and removed when it stops.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import ClassVar
+from urllib.parse import parse_qsl
+
+from chariots_core.errors import BadRequest, WorkerPoolError
+from chariots_core.jobs import JobMessage
+from chariots_core.workers import BaseWorkerPool, Capability, new_worker_id, run_job
+
+logger = logging.getLogger(__name__)
+
+SCHEME = "filequeue"
+#: priorities are clamped to ±(MAX_PRIORITY - 1) to fit the file names' fixed width
+MAX_PRIORITY = 10**6
+#: a worker whose heartbeat file is older than this many beat intervals is taken for dead
+DEAD_AFTER_BEATS = 4
+
+
+def _safe(name: str) -> str:
+    return name.replace(":", "_").replace("/", "_")
+
+
+class FileQueueWorkerPool(BaseWorkerPool):
+    """A queue on a directory of files, shared by every pool instance (and process) using it.
+
+    Workers are threads of the process that starts them (``start_workers``, or ``run_worker``
+    for ``chariots worker --pool filequeue:///path``); any number of processes may run workers
+    on one directory. Built from ``filequeue:///abs/path?poll_interval=0.02``.
+    """
+
+    backend: ClassVar[str] = SCHEME
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.cancel_queued,
+            Capability.interrupt_running,
+            Capability.retries,
+            Capability.delay,
+            Capability.priority,
+        }
+    )
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        poll_interval: float = 0.02,
+        beat_interval: float = 0.25,
+    ) -> None:
+        self.directory = Path(directory)
+        self.poll_interval = poll_interval
+        self.beat_interval = beat_interval
+        for folder in (self.queue_folder, self.taken_folder, self.workers_folder):
+            folder.mkdir(parents=True, exist_ok=True)
+        self._workers: list[_Worker] = []
+        self._lock = threading.Lock()
+        self._sequence = itertools.count()
+
+    @classmethod
+    def from_url(cls, url: str) -> FileQueueWorkerPool:
+        scheme, separator, rest = url.partition("://")
+        path, _, query = rest.partition("?")
+        if scheme != SCHEME or not separator or not path.startswith("/"):
+            raise WorkerPoolError(
+                f"{url!r} is not a {SCHEME}:// URL naming a folder ({SCHEME}:///abs/path)"
+            )
+        options = dict(parse_qsl(query))
+        unknown = set(options) - {"poll_interval", "beat_interval"}
+        if unknown:
+            raise WorkerPoolError(f"unknown parameters {sorted(unknown)} in {url!r}")
+        return cls(path, **{name: float(value) for name, value in options.items()})
+
+    @property
+    def queue_folder(self) -> Path:
+        return self.directory / "queue"
+
+    @property
+    def taken_folder(self) -> Path:
+        return self.directory / "taken"
+
+    @property
+    def workers_folder(self) -> Path:
+        return self.directory / "workers"
+
+    # -- the queue -----------------------------------------------------------------------------
+
+    def submit(self, message: JobMessage) -> str | None:
+        options = message.options
+        self._put(message.job_id, message.to_json(), options.priority, options.delay or 0.0)
+        return "waiting"
+
+    def cancel(self, job_id: str) -> bool:
+        removed = False
+        for path in self.queue_folder.glob(f"*-{job_id}.json"):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed = True
+        return removed
+
+    def _put(self, job_id: str, text: str, priority: int, delay: float) -> None:
+        rank = MAX_PRIORITY - max(-MAX_PRIORITY + 1, min(priority, MAX_PRIORITY - 1))
+        available_at = int((time.time() + delay) * 1000)
+        sequence = f"{time.time_ns():020d}{next(self._sequence) % 10**6:06d}"
+        name = f"{rank:07d}-{available_at:015d}-{sequence}-{job_id}.json"
+        # written beside, then renamed: a worker never reads half a message
+        partial = self.queue_folder / f".{uuid.uuid4().hex}.partial"
+        partial.write_text(text)
+        os.replace(partial, self.queue_folder / name)
+
+    def _take(self, worker_id: str) -> tuple[Path, str] | None:
+        """Take the first available message for ``worker_id``: its file in ``taken/`` and text."""
+        now = int(time.time() * 1000)
+        for name in sorted(os.listdir(self.queue_folder)):
+            if name.startswith(".") or int(name.split("-")[1]) > now:
+                continue
+            taken = self.taken_folder / f"{_safe(worker_id)}--{name}"
+            try:
+                os.rename(self.queue_folder / name, taken)
+            except FileNotFoundError:  # another worker took it first
+                continue
+            return taken, taken.read_text()
+        return None
+
+    def _run(self, taken: Path, text: str, worker_id: str) -> None:
+        try:
+            message = JobMessage.from_json(text)
+        except BadRequest:
+            logger.exception("dropping %s: it is not a job message", taken.name)
+            taken.unlink(missing_ok=True)
+            return
+        try:
+            outcome = run_job(message, worker_id)
+        except Exception:  # the job store is unreachable, say: deliver it again a little later
+            logger.exception("job %s could not be run; it goes back to the queue", message.job_id)
+            self._put(message.job_id, text, message.options.priority, 1.0)
+        else:
+            if outcome.retry:
+                options = message.options
+                self._put(message.job_id, text, options.priority, options.retry_interval)
+        taken.unlink(missing_ok=True)
+
+    # -- workers -------------------------------------------------------------------------------
+
+    @property
+    def n_workers(self) -> int:
+        fresh_since = time.time() - DEAD_AFTER_BEATS * self.beat_interval
+        count = 0
+        for path in self.workers_folder.iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime >= fresh_since:
+                    count += 1
+        return count
+
+    def start_workers(self, n: int = 1) -> None:
+        if n < 1:
+            raise ValueError(f"start at least one worker, not {n}")
+        started = [_Worker(self, f"{SCHEME}-{index}") for index in range(n)]
+        for worker in started:
+            worker.start()
+        with self._lock:
+            self._workers.extend(started)
+
+    def stop_workers(self, timeout: float = 30.0) -> None:
+        with self._lock:
+            workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.stop.set()
+        deadline = time.monotonic() + timeout
+        for worker in workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
+
+    def run_worker(self, concurrency: int = 1) -> None:
+        self.start_workers(concurrency)
+        try:
+            while True:
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop_workers()
+
+    def close(self) -> None:
+        self.stop_workers()
+
+    def describe(self) -> str:
+        return f"filequeue pool on {self.directory}"
+
+
+class _Worker(threading.Thread):
+    """One worker: a thread taking messages, and a heartbeat file saying it lives."""
+
+    def __init__(self, pool: FileQueueWorkerPool, label: str) -> None:
+        super().__init__(name=f"chariots-{label}", daemon=True)
+        self.pool = pool
+        self.worker_id = new_worker_id(label)
+        self.stop = threading.Event()
+        self.heartbeat = pool.workers_folder / _safe(self.worker_id)
+        self.heartbeat.touch()  # counted from the moment start_workers returns
+
+    def run(self) -> None:
+        beating = threading.Thread(target=self._beat, name=f"{self.name}-heartbeat", daemon=True)
+        beating.start()
+        try:
+            while not self.stop.is_set():
+                taken = self.pool._take(self.worker_id)
+                if taken is None:
+                    self.stop.wait(self.pool.poll_interval)
+                    continue
+                self.pool._run(*taken, self.worker_id)
+        finally:
+            self.stop.set()
+            self.heartbeat.unlink(missing_ok=True)
+
+    def _beat(self) -> None:
+        while not self.stop.wait(self.pool.beat_interval):
+            with contextlib.suppress(FileNotFoundError):
+                os.utime(self.heartbeat)
