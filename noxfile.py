@@ -69,3 +69,48 @@ def dist(session: nox.Session) -> None:
         session.run("uv", "build", "--package", package, "--out-dir", str(out), external=True)
     session.install("--find-links", str(out), "chariots-core[sklearn,testing]")
     session.run("python", "examples/quickstart.py")
+
+
+#: the conformance suite's runs per backend: the pytest arguments of each run (each backend's
+#: owner adds its lines; a run needing a broker skips with a reason when none answers)
+CONFORMANCE: dict[str, list[list[str]]] = {
+    "embedded": [
+        ["chariots_core/tests/conformance/test_embedded_conformance.py"],  # threads and processes
+        ["--chariots-worker-pool", "embedded"],  # the same suite, named on the command line
+    ],
+    "example": [["tests/third_party_plugin"]],  # the third-party pool written from the docs
+}
+
+
+@nox.session
+@nox.parametrize("backend", list(CONFORMANCE))
+def conformance(session: nox.Session, backend: str) -> None:
+    """The worker-pool conformance suite on one backend (``nox -s conformance`` runs them all)."""
+    sync(session, "test")
+    for arguments in CONFORMANCE[backend]:
+        session.run("pytest", "-q", "-rs", *arguments, *session.posargs)
+
+
+@nox.session
+def dist_conformance(session: nox.Session) -> None:
+    """Build chariots-core's wheel (and the example pool's), install them alone in a clean
+    venv, and run ``pytest --chariots-worker-pool`` there, outside the repository, as a third
+    party would: the suite must need nothing but ``chariots-core[testing]``."""
+    import tempfile
+
+    out = Path(session.create_tmp()).resolve() / "conformance-wheels"
+    shutil.rmtree(out, ignore_errors=True)
+    for package in ("chariots-core", "chariots-example-pool"):
+        session.run(
+            "uv", "build", "--package", package, "--wheel", "--out-dir", str(out), external=True
+        )
+    core = next(out.glob("chariots_core-*.whl"))
+    example = next(out.glob("chariots_example_pool-*.whl"))
+    session.install("--find-links", str(out), f"chariots-core[testing] @ {core.as_uri()}")
+    session.install("--find-links", str(out), str(example))
+    with tempfile.TemporaryDirectory(prefix="chariots-conformance-") as folder:
+        session.chdir(folder)
+        run = ("pytest", "-p", "no:cacheprovider", "-q", "-rs", *session.posargs)
+        session.run(*run, "--chariots-worker-pool", "embedded")
+        session.run(*run, "--chariots-worker-pool", "embedded://?mode=process")
+        session.run(*run, "--chariots-worker-pool", f"filequeue://{folder}/queue")
