@@ -64,7 +64,7 @@ def _descends_from_us(pid: int) -> bool:
 
 def kill_worker_process(job: Job) -> None:
     """Kill with ``SIGKILL`` the process named by the job's worker id (``host:pid:…``, as
-    :func:`chariots_core.workers._runtime.new_worker_id` makes them), and every process it
+    :func:`chariots_core.workers.new_worker_id` makes them), and every process it
     started, when it is a process that this test process started (a child or grandchild; Linux
     only).
 
