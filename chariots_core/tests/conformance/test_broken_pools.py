@@ -105,6 +105,8 @@ def test_a_pool_that_claims_cancel_queued_without_honouring_it_fails_naming_the_
             "*TestIgnoresCancel.test_pool_cancel_removes_a_queued_job*",
             "E * the pool declares cancel_queued and its cancel() returned True, but a worker "
             "still received the job it removed from its queue (it ran): job * (touch): done*",
+            # pytest rewrote the suite's assertion in the third party's run: it explains it
+            "E * where True = *exists*",
             "*chariots capability*",
             "this test proves the capability cancel_queued, which the pool declares: the pool "
             "over-claims it*",
