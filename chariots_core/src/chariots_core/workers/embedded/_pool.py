@@ -6,7 +6,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -21,8 +21,7 @@ from chariots_core.workers.embedded._processes import WorkerProcesses
 from chariots_core.workers.embedded._queue import MessageQueue
 from chariots_core.workers.embedded._roster import WorkerRoster
 from chariots_core.workers.embedded._url import parse_embedded_url
-from chariots_core.workers.embedded._work_horse import run_in_work_horse
-from chariots_core.workers.embedded._worker import JobRunner, WorkerGroup, WorkerSettings
+from chariots_core.workers.embedded._worker import WorkerGroup, WorkerSettings
 
 if TYPE_CHECKING:
     from chariots_core.pipelines import PipelinesServer
@@ -165,17 +164,17 @@ class EmbeddedWorkerPool(BaseWorkerPool):
         return self.roster.count_alive(self.settings.live_since())
 
     def start_workers(self, n: int = 1) -> None:
-        """Start ``n`` workers: threads of this process, or forked processes in process mode
-        (each running its jobs in work horses). Returns once they listen."""
+        """Start ``n`` workers: threads of this process, or forked worker processes in process
+        mode (each running its jobs in work horses). Returns once they listen."""
         if n < 1:
             raise ValueError(f"start at least one worker, not {n}")
         if self.mode == "thread":
-            group = self._group(n, run_job)
+            group = self._threads(n)
             group.start()
             with self._lock:
                 self._groups.append(group)
             return
-        processes = WorkerProcesses(lambda: self._group(1, run_in_work_horse), n)
+        processes = self._processes_of(n)
         processes.start()
         with self._lock:
             self._processes.append(processes)
@@ -190,9 +189,11 @@ class EmbeddedWorkerPool(BaseWorkerPool):
         for group in groups:
             group.stop()
         for worker_processes in processes:
+            worker_processes.ask_to_stop()
+        for worker_processes in processes:
             worker_processes.stop(max(0.0, deadline - time.monotonic()))
         for group in groups:
-            if not group.join(max(0.0, deadline - time.monotonic())):
+            if not group.wait(max(0.0, deadline - time.monotonic())):
                 logger.warning(
                     "embedded workers %s still run their jobs after %gs; left to finish",
                     group.worker_ids,
@@ -201,22 +202,39 @@ class EmbeddedWorkerPool(BaseWorkerPool):
 
     def run_worker(self, concurrency: int = 1) -> None:
         """Run ``concurrency`` workers in the foreground until Ctrl-C or SIGTERM, which stop them
-        once their jobs in hand are done (Ctrl-C again abandons those)."""
-        runner = run_job if self.mode == "thread" else run_in_work_horse
-        group = self._group(concurrency, runner)
-        group.start()
-        with _sigterm_stops(group):
-            try:
-                group.join()
-            except KeyboardInterrupt:
-                logger.warning("stopping once the jobs in hand are done (Ctrl-C to abandon them)")
-                group.stop()
-                group.join()
+        once their jobs in hand are done (Ctrl-C again abandons those). In process mode they
+        are worker processes, and this one watches over them."""
+        workers: WorkerGroup | WorkerProcesses
+        if self.mode == "thread":
+            workers = self._threads(concurrency)
+            ask_to_stop = workers.stop
+        else:
+            workers = self._processes_of(concurrency)
+            ask_to_stop = workers.ask_to_stop
+        workers.start()
+        try:
+            with _sigterm_calls(ask_to_stop):
+                try:
+                    workers.wait()
+                except KeyboardInterrupt:
+                    logger.warning("stopping once the jobs in hand are done (Ctrl-C abandons them)")
+                    ask_to_stop()
+                    workers.wait()
+        finally:
+            if isinstance(workers, WorkerProcesses):
+                workers.stop(timeout=0)  # nothing left after a clean stop; else kill
 
-    def _group(self, count: int, runner: JobRunner) -> WorkerGroup:
+    def _threads(self, count: int) -> WorkerGroup:
         return WorkerGroup(
-            self.message_queue, self.roster, runner, self.settings, count, f"embedded-{self.queue}-"
+            self.message_queue, self.roster, run_job, self.settings, count, self._label
         )
+
+    def _processes_of(self, count: int) -> WorkerProcesses:
+        return WorkerProcesses(self.message_queue, self.roster, self.settings, count, self._label)
+
+    @property
+    def _label(self) -> str:
+        return f"embedded-{self.queue}-"
 
     # -- upkeep --------------------------------------------------------------------------------
 
@@ -232,16 +250,16 @@ class EmbeddedWorkerPool(BaseWorkerPool):
 
 
 @contextmanager
-def _sigterm_stops(group: WorkerGroup) -> Iterator[None]:
-    """SIGTERM stops the group gracefully, unless someone else handles it (``chariots worker``
-    turns it into Ctrl-C) or this is not the main thread (which alone may handle signals)."""
+def _sigterm_calls(stop: Callable[[], None]) -> Iterator[None]:
+    """SIGTERM calls ``stop``, unless someone else handles it (``chariots worker`` turns it into
+    Ctrl-C) or this is not the main thread (which alone may handle signals)."""
     if (
         threading.current_thread() is not threading.main_thread()
         or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
     ):
         yield
         return
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: group.stop())
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop())
     try:
         yield
     finally:

@@ -1,48 +1,68 @@
-"""Process mode's background workers: forked worker processes, stopped with SIGTERM."""
+"""Process mode's workers: forked worker processes, one worker each, stopped with SIGTERM.
+
+Each worker process is single-threaded as far as the database goes (it beats in its own loop),
+so that it can fork a work horse for each job safely (see ``_work_horse``).
+"""
 
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import signal
 import threading
 import time
 import weakref
-from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 from types import FrameType
 
+from chariots_core.database._database import close_sqlite_connections
 from chariots_core.errors import WorkerPoolError
+from chariots_core.workers._runtime import new_worker_id
 from chariots_core.workers.embedded._forking import fork_context, when_orphaned
-from chariots_core.workers.embedded._worker import WorkerGroup
+from chariots_core.workers.embedded._queue import MessageQueue
+from chariots_core.workers.embedded._roster import WorkerRoster
+from chariots_core.workers.embedded._work_horse import run_in_work_horse
+from chariots_core.workers.embedded._worker import InlineHeartbeat, WorkerLoop, WorkerSettings
 
 #: seconds a new worker process may take to start listening
 STARTUP_TIMEOUT = 30.0
 
 
 class WorkerProcesses:
-    """Worker processes forked from this one, each running the group ``make_group`` builds.
+    """``count`` worker processes forked from this one, each running one forking worker.
 
     :meth:`start` returns once they all listen; :meth:`stop` sends them SIGTERM (each finishes
     the job in hand) and kills those still there at the timeout. A worker process stops by
     itself when the process that forked it is gone.
     """
 
-    def __init__(self, make_group: Callable[[], WorkerGroup], count: int) -> None:
-        self.make_group = make_group
+    def __init__(
+        self,
+        queue: MessageQueue,
+        roster: WorkerRoster,
+        settings: WorkerSettings,
+        count: int,
+        label: str,
+    ) -> None:
+        self.queue = queue
+        self.roster = roster
+        self.settings = settings
         self.count = count
+        self.label = label
         self.processes: list[BaseProcess] = []
 
     def start(self) -> None:
         context = fork_context()
         readiness: list[Event] = []
+        close_sqlite_connections()
         for index in range(self.count):
             ready = context.Event()
             process = context.Process(
-                target=_worker_process,
-                args=(self.make_group, ready, os.getpid()),
-                name=f"chariots-worker-{index}",
+                target=self._serve,
+                args=(f"{self.label}{index}", ready, os.getpid()),
+                name=f"chariots-worker-{self.label}{index}",
             )
             process.start()
             self.processes.append(process)
@@ -59,32 +79,54 @@ class WorkerProcesses:
                         f"(exit code {started.exitcode})"
                     )
 
-    def stop(self, timeout: float) -> None:
+    def ask_to_stop(self) -> None:
+        """Send SIGTERM to the worker processes: each stops once its job in hand is done."""
         for process in self.processes:
             if process.is_alive() and process.pid is not None:
                 os.kill(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the worker processes to exit; whether they all did within ``timeout``."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         for process in self.processes:
-            process.join(max(0.0, deadline - time.monotonic()))
-            if process.is_alive():
-                process.kill()
-                process.join()
+            while process.is_alive():
+                remaining = 0.2 if deadline is None else min(0.2, deadline - time.monotonic())
+                if remaining <= 0:
+                    return False
+                process.join(remaining)  # short waits, so that Ctrl-C reaches this thread
+        return True
+
+    def stop(self, timeout: float) -> None:
+        """Stop gracefully within ``timeout`` seconds, then kill what is left."""
+        self.ask_to_stop()
+        if not self.wait(timeout):
+            for process in self.processes:
+                if process.is_alive():
+                    process.kill()
+                    process.join()
         self.processes.clear()
         _started.discard(self)
 
+    def _serve(self, label: str, ready: Event, parent_pid: int) -> None:
+        """A worker process's life: one worker, beating in its own loop."""
+        stop = threading.Event()
 
-def _worker_process(make_group: Callable[[], WorkerGroup], ready: Event, parent_pid: int) -> None:
-    group = make_group()
+        def stop_on_signal(signum: int, frame: FrameType | None) -> None:
+            stop.set()
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        group.stop()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    when_orphaned(parent_pid, group.stop)
-    group.start()
-    ready.set()
-    group.join()
+        signal.signal(signal.SIGTERM, stop_on_signal)
+        signal.signal(signal.SIGINT, stop_on_signal)
+        when_orphaned(parent_pid, stop.set)
+        worker_id = new_worker_id(label)
+        beat = InlineHeartbeat(self.roster, worker_id, self.settings)
+        run = functools.partial(run_in_work_horse, while_waiting=beat)
+        loop = WorkerLoop(self.queue, run, self.settings, stop, worker_id, tick=beat)
+        self.roster.join([worker_id])
+        ready.set()
+        try:
+            loop.serve()
+        finally:
+            self.roster.leave(worker_id)
 
 
 _started: weakref.WeakSet[WorkerProcesses] = weakref.WeakSet()

@@ -4,28 +4,42 @@ The horse hands the message to the runtime as a thread-mode worker would, under 
 and sends the outcome back through a pipe. A horse that runs past ``options.timeout`` is killed
 and its worker records the job ``failed`` with a ``JobTimeout`` error; a horse that dies on its
 own is recorded ``failed`` with a ``WorkHorseDied`` error.
+
+Forking is safe only from a process where no other thread is using a database at that moment
+(SQLite's per-process lock bookkeeping and SQLAlchemy's locks would be inherited mid-use): the
+forking worker is single-threaded, beats while it waits for its horse, and closes its SQLite
+connections before each fork so that the horse starts with none.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import time
 import traceback
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 
+from chariots_core.database._database import close_sqlite_connections
 from chariots_core.errors import ChariotsError
 from chariots_core.jobs import JobMessage, JobStatus
 from chariots_core.workers._apps import get_app
 from chariots_core.workers._runtime import RunOutcome, run_job
 from chariots_core.workers.embedded._forking import fork_context, when_orphaned
 
+#: seconds between two looks at a running horse (its timeout, the worker's heartbeat)
+_LOOK_INTERVAL = 0.1
+
 
 class WorkHorseFailed(ChariotsError):
     """The runtime raised in the work horse (not the job: the job's errors are recorded)."""
 
 
-def run_in_work_horse(message: JobMessage, worker_id: str) -> RunOutcome:
-    """Run the message in a forked process, killed if it runs past ``message.options.timeout``."""
+def run_in_work_horse(
+    message: JobMessage, worker_id: str, while_waiting: Callable[[], None]
+) -> RunOutcome:
+    """Run the message in a forked process, killed if it runs past ``message.options.timeout``;
+    ``while_waiting`` (the worker's heartbeat) is called every tenth of a second meanwhile."""
     context = fork_context()
     receiver, sender = context.Pipe(duplex=False)
     horse = context.Process(
@@ -33,20 +47,25 @@ def run_in_work_horse(message: JobMessage, worker_id: str) -> RunOutcome:
         args=(message, worker_id, sender, os.getpid()),
         name=f"chariots-work-horse-{message.job_id}",
     )
+    timeout = message.options.timeout
     try:
+        close_sqlite_connections()
         horse.start()
         sender.close()
-        horse.join(message.options.timeout)
-        if horse.is_alive():
-            horse.kill()
-            horse.join()
-            return _record_failure(
-                message,
-                worker_id,
-                "JobTimeout",
-                f"job {message.job_id} ran past its timeout of {message.options.timeout:g}s: "
-                "its work horse was killed",
-            )
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while horse.is_alive():
+            if deadline is not None and time.monotonic() >= deadline:
+                horse.kill()
+                horse.join()
+                return _record_failure(
+                    message,
+                    worker_id,
+                    "JobTimeout",
+                    f"job {message.job_id} ran past its timeout of {timeout:g}s: its work "
+                    "horse was killed",
+                )
+            while_waiting()
+            horse.join(_LOOK_INTERVAL)
         if receiver.poll():
             answer = receiver.recv()
             if isinstance(answer, RunOutcome):

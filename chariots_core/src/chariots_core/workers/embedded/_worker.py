@@ -1,9 +1,9 @@
 """Workers of the embedded pool: loops that take messages and hand them to the runtime.
 
-A :class:`WorkerGroup` runs a few :class:`WorkerLoop` s in threads of this process, and one more
-thread that beats for all of them in the worker roster. Each loop runs a message with a
-:data:`JobRunner`: in its own thread (:func:`~chariots_core.workers.run_job`) or in a forked work
-horse (:func:`~chariots_core.workers.embedded._work_horse.run_in_work_horse`).
+A :class:`WorkerLoop` takes the next message of its queue, runs it with a :data:`JobRunner` and
+removes it (or hands it back for a retry). Its heartbeat in the worker roster says it is alive:
+in thread mode a :class:`WorkerGroup` runs loops in threads with one more thread beating for all;
+in process mode a single-threaded worker process beats in its own loop (:class:`InlineHeartbeat`).
 """
 
 from __future__ import annotations
@@ -58,17 +58,22 @@ class WorkerLoop:
         run: JobRunner,
         settings: WorkerSettings,
         stop: threading.Event,
-        label: str,
+        worker_id: str,
+        tick: Callable[[], None] | None = None,
     ) -> None:
         self.queue = queue
         self.run = run
         self.settings = settings
         self.stop = stop
-        self.worker_id = new_worker_id(label)
+        self.worker_id = worker_id
+        self.tick = tick
 
     def serve(self) -> None:
-        """Work until the stop event is set; the job in hand is always finished first."""
+        """Work until the stop event is set; the job in hand is always finished first.
+        ``tick`` (a heartbeat) is called at each turn."""
         while not self.stop.is_set():
+            if self.tick is not None:
+                self.tick()
             try:
                 worked = self.work_once()
             except Exception:  # the database is unreachable, say: try again a little later
@@ -147,7 +152,7 @@ class WorkerGroup:
         self.settings = settings
         self.stop_event = threading.Event()
         self.loops = [
-            WorkerLoop(queue, run, settings, self.stop_event, f"{label}{index}")
+            WorkerLoop(queue, run, settings, self.stop_event, new_worker_id(f"{label}{index}"))
             for index in range(count)
         ]
         self._running = {loop.worker_id for loop in self.loops}
@@ -177,7 +182,7 @@ class WorkerGroup:
         """Ask every loop to stop once the job in hand is done."""
         self.stop_event.set()
 
-    def join(self, timeout: float | None = None) -> bool:
+    def wait(self, timeout: float | None = None) -> bool:
         """Wait for the loops to stop; whether they all did within ``timeout`` seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self._all_stopped.is_set():
@@ -209,3 +214,24 @@ class WorkerGroup:
                     self.roster.beat(self._running, dead_before=self.settings.live_since())
                 except Exception:  # a missed beat is retried at the next interval
                     logger.warning("workers' heartbeat failed", exc_info=True)
+
+
+class InlineHeartbeat:
+    """The heartbeat of one worker, called from its own thread (at most every beat interval):
+    a forking worker keeps other threads away from the database (see ``_work_horse``)."""
+
+    def __init__(self, roster: WorkerRoster, worker_id: str, settings: WorkerSettings) -> None:
+        self.roster = roster
+        self.worker_id = worker_id
+        self.settings = settings
+        self._next = 0.0
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if now < self._next:
+            return
+        self._next = now + self.settings.beat_interval
+        try:
+            self.roster.beat([self.worker_id], dead_before=self.settings.live_since())
+        except Exception:  # a missed beat is retried at the next interval
+            logger.warning("heartbeat of worker %s failed", self.worker_id, exc_info=True)
