@@ -127,6 +127,20 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_connections_in_child)
 
 
+def close_sqlite_connections() -> None:
+    """Close the idle pooled connections of every SQLite file database of this process.
+
+    Call it before forking a child that will use those files (a work horse): SQLite keeps its
+    lock bookkeeping per process and per file while any connection to the file is open, and a
+    child inherits it and trusts it, so that it can wait on a lock nobody holds ("database is
+    locked") or skip one it needs. Connections other threads are using stay open: fork from a
+    process where no other thread uses SQLite at that moment.
+    """
+    for database in list(_databases):
+        if database.dialect_name == "sqlite" and not is_sqlite_memory(database.url):
+            database.engine.dispose()
+
+
 def _readonly_options(dialect_name: str) -> dict[str, Any]:
     if dialect_name == "sqlite":
         return {SQLITE_BEGIN_OPTION: "DEFERRED"}
