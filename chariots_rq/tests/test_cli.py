@@ -42,7 +42,7 @@ def test_a_forking_worker_runs_jobs_in_work_horses_and_stops_on_sigterm(
     horse = int(pid_file.read_text())
     assert horse != worker.pid  # it ran in a work horse
     assert finished.worker_id is not None
-    assert finished.worker_id.split(":")[1] == str(horse)
+    assert finished.worker_id.split(":")[1] == str(worker.pid)  # the worker's, not the horse's
 
     assert worker.terminate() == 0, worker.output
     assert worker.output.rstrip().endswith("worker stopped"), worker.output

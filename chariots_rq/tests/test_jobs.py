@@ -142,12 +142,13 @@ def test_retries_are_rqs_with_their_interval(
         "flaky", {"counter": str(counter), "failures": 2}, JobOptions(retries=2, retry_interval=1)
     )
     queued = rq_job(pool, job.id)
-    assert (queued.retries_left, queued.retry_intervals) == (2, [1])
+    # RQ truncates its schedule to whole seconds: one more makes the interval a floor
+    assert (queued.retries_left, queued.retry_intervals) == (2, [2])
     finished = app.wait_for_job(job.id, DEADLINE)
 
     assert (finished.status, finished.result, finished.attempts) == (JobStatus.done, 3, 3)
     assert counter.read_text() == "3"
-    # two intervals of a second each between the three runs
+    # two intervals of at least a second each between the three runs
     assert finished.started_at is not None
     assert (finished.started_at - finished.submitted_at).total_seconds() >= 2
 
@@ -169,22 +170,25 @@ def test_a_job_that_fails_more_than_its_retries_ends_failed(
     assert counter.read_text() == "2"
 
 
-def test_a_delay_is_rqs_enqueue_in(
+def test_a_delay_is_rqs_schedule_and_never_cut_short(
     pool: RQWorkerPool, make_app: Callable[..., PipelinesServer]
 ) -> None:
     app = make_app(pool)
     pool.start_workers(1)
 
-    job = app.submit_job("add_one", 1, JobOptions(delay=2))
+    job = app.submit_job("add_one", 1, JobOptions(delay=1.5))
 
     assert job.native_status == "scheduled"
     assert rq_job(pool, job.id).get_status() == RQJobStatus.SCHEDULED
-    assert pool.queues[0].scheduled_job_registry is not None
+    registry = pool.queue_for(0).scheduled_job_registry
+    assert registry.get_job_ids() == [job.id]
+    scheduled = registry.get_scheduled_time(job.id)
+    assert (scheduled - job.submitted_at).total_seconds() >= 1.5
     assert app.wait_for_job(job.id, 0.5).status is JobStatus.queued  # held back
     finished = app.wait_for_job(job.id, DEADLINE)
     assert (finished.status, finished.result) == (JobStatus.done, 2)
     assert finished.started_at is not None
-    assert (finished.started_at - finished.submitted_at).total_seconds() >= 2
+    assert (finished.started_at - finished.submitted_at).total_seconds() >= 1.5
 
 
 # -- cancel and stop ------------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from redis import Redis
@@ -67,8 +69,10 @@ class RQWorkerPool(BaseWorkerPool):
 
     What a job's options ask is done by RQ itself: ``timeout`` is RQ's job timeout (a forking
     worker kills the work horse), ``retries`` and ``retry_interval`` are RQ's ``Retry``,
-    ``delay`` is ``enqueue_in`` (RQ's scheduler, run by the workers, starts it), ``priority``
-    picks the queue; :meth:`cancel` cancels a queued RQ job and stops a running one
+    ``delay`` schedules it (``enqueue_at`` the end of the delay; RQ's scheduler, run by the
+    workers, starts it), ``priority`` picks the queue. RQ's schedule counts whole seconds, so a
+    delay or retry interval is rounded up (a job never starts early; it may start up to about two
+    seconds late). :meth:`cancel` cancels a queued RQ job and stops a running one
     (``send_stop_job_command``); a job whose worker died is found by RQ's registry cleanup and
     marked ``lost`` (or retried, if it has retries left).
     """
@@ -208,13 +212,16 @@ class RQWorkerPool(BaseWorkerPool):
         if failure_ttl is not None:
             enqueue_kwargs["failure_ttl"] = rq_seconds(failure_ttl)
         if options.retries:
-            interval = rq_seconds(options.retry_interval) if options.retry_interval else 0
+            # RQ schedules a retry in whole seconds, truncated: one more second makes the
+            # interval a floor, never cut short
+            interval = rq_seconds(options.retry_interval) + 1 if options.retry_interval else 0
             enqueue_kwargs["retry"] = Retry(max=options.retries, interval=interval)
         text = message.to_json()
         if options.delay:
-            job = queue.enqueue_in(
-                timedelta(seconds=options.delay), task.RUN_MESSAGE, text, **enqueue_kwargs
-            )
+            # RQ's schedule counts whole seconds (it truncates): round the start up, so that
+            # the job never starts before its delay is over
+            start = datetime.fromtimestamp(math.ceil(time.time() + options.delay), timezone.utc)
+            job = queue.enqueue_at(start, task.RUN_MESSAGE, text, **enqueue_kwargs)
         else:
             job = queue.enqueue(task.RUN_MESSAGE, text, **enqueue_kwargs)
         return str(job.get_status(refresh=False).value)

@@ -41,10 +41,16 @@ class JobFailed(ChariotsError):
     retries left (RQ's ``Retry``). The job's error is in its record, not in this exception."""
 
 
+#: the pid of the RQ worker process this process runs jobs for (set in a forked work horse)
+rq_worker_pid: int | None = None
+
+
 def worker_id(rq_worker_name: str | None) -> str:
-    """The chariots worker id of a run inside the RQ worker ``rq_worker_name`` (its horse's
-    host and pid, and the RQ worker's name, which the callbacks match)."""
-    return f"{socket.gethostname()}:{os.getpid()}:rq-{rq_worker_name or 'none'}"
+    """The chariots worker id of a run inside the RQ worker ``rq_worker_name``: its host, the
+    RQ worker's pid (not its work horse's: the worker is what lives and dies) and the RQ
+    worker's name, which the callbacks match."""
+    pid = rq_worker_pid or os.getpid()
+    return f"{socket.gethostname()}:{pid}:rq-{rq_worker_name or 'none'}"
 
 
 def run_message(message_json: str) -> dict[str, Any]:

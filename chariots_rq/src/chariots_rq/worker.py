@@ -32,6 +32,7 @@ from chariots_rq import task
 
 if TYPE_CHECKING:
     from rq.job import Job as RQJob
+    from rq.queue import Queue
 
     from chariots_rq._options import WorkerOptions
     from chariots_rq.pool import RQWorkerPool
@@ -57,6 +58,10 @@ class _ChariotsWorkerMixin:
     def get_heartbeat_ttl(self, job: RQJob, working_time: float = 0.0) -> int:
         ttl: int = super().get_heartbeat_ttl(job, working_time)  # type: ignore[misc]
         return max(1, ttl - _RQ_HEARTBEAT_GRACE + self.abandoned_after)
+
+    def main_work_horse(self, job: RQJob, queue: Queue) -> None:
+        task.rq_worker_pid = self.pid  # type: ignore[attr-defined]
+        super().main_work_horse(job, queue)  # type: ignore[misc]
 
     def request_force_stop(self, signum: int, frame: FrameType | None) -> None:
         in_hand = self.get_current_job()  # type: ignore[attr-defined]

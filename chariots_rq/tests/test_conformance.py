@@ -1,0 +1,35 @@
+"""The worker-pool conformance suite on the RQ pool, run as a third party runs it: one class per
+way the workers run, each giving the suite its pool (on a queue of the test's own, on the test
+Redis) and the URL that builds a second instance on the same queue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from conftest import FAST_WORKERS
+
+from chariots_core.testing.conformance import WorkerPoolConformance
+from chariots_rq import RQWorkerPool
+
+
+class TestRQForkingWorkers(WorkerPoolConformance):
+    """``rq.Worker``: each job in a forked work horse (killed at its timeout, or on stop)."""
+
+    @pytest.fixture
+    def worker_pool_url(self, rq_url: Callable[..., str]) -> str:
+        return rq_url(fork="true", **FAST_WORKERS)
+
+    @pytest.fixture
+    def worker_pool(self, worker_pool_url: str) -> Iterator[RQWorkerPool]:
+        pool = RQWorkerPool.from_url(worker_pool_url)
+        yield pool
+        pool.close()
+
+
+class TestRQSimpleWorkers(TestRQForkingWorkers):
+    """``rq.SimpleWorker``: each job in the worker process itself."""
+
+    @pytest.fixture
+    def worker_pool_url(self, rq_url: Callable[..., str]) -> str:
+        return rq_url(fork="false", **FAST_WORKERS)
