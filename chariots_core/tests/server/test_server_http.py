@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from chariots_core.errors import (
     RemoteError,
     RequestTooLarge,
 )
+from chariots_core.jobs import JobStatus
 from chariots_core.op_store import OpStore
 from chariots_core.pipelines import Pipeline, PipelinesServer
 from chariots_core.pipelines.nodes import Node
@@ -60,6 +62,15 @@ def app(tmp_path: Path) -> PipelinesServer:
         import_name="http_contract",
         max_request_bytes=4096,
     )
+
+
+@pytest.fixture(autouse=True)
+def _stop_default_pool(app: PipelinesServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv("CHARIOTS_WORKER_POOL", raising=False)
+    yield
+    if app.has_worker_pool:
+        app.worker_pool.stop_workers()
+        app.worker_pool.close()
 
 
 @pytest.fixture
@@ -195,6 +206,27 @@ def test_unknown_error_statuses_become_remote_errors(app: PipelinesServer) -> No
     with pytest.raises(RemoteError, match="short and stout") as raised:
         client._transport.call("GET", "/teapot")
     assert raised.value.http_status == 418
+
+
+def test_a_server_given_no_pool_runs_jobs_on_the_embedded_default(app: PipelinesServer) -> None:
+    client = TestPipelinesClient(app)
+    submitted = client.call_pipeline("in_worker", 41)
+    assert submitted.job_id is not None
+    assert submitted.job_status is JobStatus.queued
+    finished = client.wait_for_job(submitted.job_id, timeout=60)
+    assert finished.job_status is JobStatus.done, finished
+    assert finished.value == 42
+    assert type(app.worker_pool).__name__ == "EmbeddedWorkerPool"
+    assert app.worker_pool.n_workers == 2
+
+
+def test_non_json_input_is_refused_at_submit(app: PipelinesServer) -> None:
+    with pytest.raises(BadRequest, match="JSON-serialisable"):
+        app.call_pipeline("in_worker", float("nan"))
+    with pytest.raises(BadRequest, match="JSON-serialisable"):
+        app.call_pipeline("in_worker", object())
+    jobs, total = app.list_jobs()
+    assert (jobs, total) == ([], 0)  # nothing was recorded
 
 
 def test_the_openapi_document_lists_every_route(http: Any) -> None:

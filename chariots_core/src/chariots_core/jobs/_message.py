@@ -79,6 +79,12 @@ class JobMessage:
             input_json = to_jsonable(self.input)
         except TypeError as error:
             raise BadRequest(f"a job's input must be JSON-serialisable: {error}") from None
+        try:
+            return self._dumps(input_json)
+        except ValueError as error:  # NaN or infinity
+            raise BadRequest(f"a job's input must be JSON-serialisable: {error}") from None
+
+    def _dumps(self, input_json: Any) -> str:
         return json.dumps(
             {
                 "job_id": self.job_id,

@@ -6,7 +6,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
@@ -78,18 +78,34 @@ class JobStore:
         return Job.from_record(record)
 
     def get(self, job_id: str) -> Job:
-        """The job as it stands; ``JobNotFound`` (404) or ``JobExpired`` (410) otherwise."""
-        self._mark_lost(job_id)
-        with self._session() as session:
+        """The job as it stands; ``JobNotFound`` (404) or ``JobExpired`` (410) otherwise.
+
+        A read takes no write lock unless it finds work to do: a running job whose heartbeat is
+        stale is marked ``lost``, a record past its TTL is removed (leaving a tombstone).
+        """
+        with self._session(readonly=True) as session:
             record = session.get(JobRecord, job_id)
             if record is None:
                 if session.get(JobTombstone, job_id) is not None:
                     raise JobExpired(f"job {job_id!r} has expired: its record was removed")
                 raise JobNotFound(f"no job with id {job_id!r}")
-            if record.expires_at is not None and record.expires_at <= utc_now():
-                self._bury(session, record)
-                raise JobExpired(f"job {job_id!r} has expired: its record was removed")
-            return Job.from_record(record)
+            job = Job.from_record(record)
+        now = utc_now()
+        if job.expires_at is not None and job.expires_at <= now:
+            with self._session() as session:
+                expired = session.get(JobRecord, job_id)
+                if expired is not None:
+                    self._bury(session, expired)
+            raise JobExpired(f"job {job_id!r} has expired: its record was removed")
+        if job.status is JobStatus.running and self._is_stale(job.heartbeat_at, now):
+            self._mark_lost(job_id)
+            return self.get(job_id)
+        return job
+
+    def _is_stale(self, heartbeat_at: datetime | None, now: datetime) -> bool:
+        return heartbeat_at is None or heartbeat_at < now - timedelta(
+            seconds=self.heartbeat_timeout
+        )
 
     def list_jobs(
         self,
@@ -101,8 +117,7 @@ class JobStore:
         offset: int = 0,
     ) -> tuple[list[Job], int]:
         """Jobs, newest submitted first, and how many match in all."""
-        self.purge_expired()
-        self._mark_lost(None)
+        self._upkeep()
         conditions = []
         if app is not None:
             conditions.append(JobRecord.app == app)
@@ -336,6 +351,26 @@ class JobStore:
                 .values(status=JobStatus.lost.value, finished_at=now)
                 .execution_options(synchronize_session=False)
             )
+
+    def _upkeep(self) -> None:
+        """Bury expired records and mark lost jobs, writing only when there are some."""
+        now = utc_now()
+        with self._session(readonly=True) as session:
+            expired = session.scalar(
+                select(JobRecord.id).where(JobRecord.expires_at <= now).limit(1)
+            )
+            stale = session.scalar(
+                select(JobRecord.id)
+                .where(
+                    JobRecord.status == JobStatus.running.value,
+                    JobRecord.heartbeat_at < now - timedelta(seconds=self.heartbeat_timeout),
+                )
+                .limit(1)
+            )
+        if expired is not None:
+            self.purge_expired()
+        if stale is not None:
+            self._mark_lost(None)
 
     def purge_expired(self) -> int:
         """Remove the records whose TTL ran out, leaving tombstones; returns how many."""

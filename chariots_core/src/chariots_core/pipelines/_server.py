@@ -105,6 +105,11 @@ class PipelinesServer(Flask):
         add_routes(self)
         self._add_error_handlers()
         register_app(self)
+        from chariots_core.workers import BaseWorkerPool
+
+        if isinstance(worker_pool, BaseWorkerPool):  # a pool in hand is ready to start workers
+            worker_pool.attach(self)
+            self._worker_pool = worker_pool
 
     # -- pipelines ------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,19 +25,20 @@ class PipelineCache:
     """
 
     def __init__(self) -> None:
-        self._free: dict[tuple[int, str], list[tuple[_Signature, Pipeline]]] = {}
+        # per app (weakly: a cache entry dies with its app), per pipeline name
+        self._free: weakref.WeakKeyDictionary[object, dict[str, list[tuple[_Signature, Pipeline]]]]
+        self._free = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
     @contextmanager
     def borrow(
-        self, app_key: int, pipeline: Pipeline, op_store_client: BaseOpStoreClient
+        self, app: object, pipeline: Pipeline, op_store_client: BaseOpStoreClient
     ) -> Iterator[Pipeline]:
         latest = op_store_client.get_latest_versions(pipeline.op_names())
         signature = tuple(sorted((name, str(saved.version)) for name, saved in latest.items()))
-        key = (app_key, pipeline.name)
         loaded = None
         with self._lock:
-            copies = self._free.setdefault(key, [])
+            copies = self._free.setdefault(app, {}).setdefault(pipeline.name, [])
             copies[:] = [(sig, copy_) for sig, copy_ in copies if sig == signature]
             if copies:
                 loaded = copies.pop()[1]
@@ -47,7 +49,7 @@ class PipelineCache:
         # a run that changed the pipeline's ops (a fit) saves them: the signature moves on and
         # this copy is dropped at the next borrow; one that did not can be lent again
         with self._lock:
-            self._free.setdefault(key, []).append((signature, loaded))
+            self._free.setdefault(app, {}).setdefault(pipeline.name, []).append((signature, loaded))
 
     def clear(self) -> None:
         with self._lock:

@@ -16,6 +16,8 @@ WORKER_POOL_ENV = "CHARIOTS_WORKER_POOL"
 
 #: the backend used where a server needs a pool and none is configured
 DEFAULT_BACKEND = "embedded"
+#: worker threads the default pool starts in the server process on its first job
+DEFAULT_AUTOSTART = 2
 
 PoolSpec: TypeAlias = BaseWorkerPool | type[BaseWorkerPool] | str
 
@@ -67,10 +69,11 @@ def get_worker_pool(spec: PoolSpec | None = None, **kwargs: Any) -> BaseWorkerPo
 
 def default_worker_pool() -> BaseWorkerPool:
     """The pool a server uses when it is given none: ``$CHARIOTS_WORKER_POOL`` if set, else the
-    embedded pool (workers in this machine, no broker)."""
+    embedded pool (no broker), which starts two worker threads in this process on its first job
+    so that the calls a server hands to workers run with nothing else to start."""
     if os.environ.get(WORKER_POOL_ENV, "").strip():
         return get_worker_pool()
-    return get_worker_pool(DEFAULT_BACKEND)
+    return get_worker_pool(DEFAULT_BACKEND, autostart=DEFAULT_AUTOSTART)
 
 
 def backend_of_url(url: str) -> str | None:

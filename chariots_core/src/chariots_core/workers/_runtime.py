@@ -120,9 +120,14 @@ def _fail_without_app(message: JobMessage, worker_id: str, error: Exception) -> 
     details = _error_details(error)
     for app in registered_apps():
         store = app.job_store
-        if store is not None and store.claim(message.job_id, worker_id) is not None:
-            store.finish(message.job_id, worker_id, JobStatus.failed, error=details)
-            return RunOutcome(message.job_id, ran=True, status=JobStatus.failed, error=details)
+        if store is None:
+            continue
+        try:
+            if store.claim(message.job_id, worker_id) is not None:
+                store.finish(message.job_id, worker_id, JobStatus.failed, error=details)
+                return RunOutcome(message.job_id, ran=True, status=JobStatus.failed, error=details)
+        except Exception:  # another app's store out of reach: not this job's store
+            logger.warning("could not look for job %s in %r", message.job_id, store, exc_info=True)
     logger.error("job %s names an unknown app: %s", message.job_id, error)
     return RunOutcome(message.job_id, ran=False, error=details)
 
@@ -181,7 +186,7 @@ class _JobRun(PipelineCallback):
         versions_loaded: dict[str, str] | None = None
         try:
             pipeline = self.app.get_pipeline(self.message.pipeline)
-            with _cache.borrow(id(self.app), pipeline, self.app.op_store_client) as loaded:
+            with _cache.borrow(self.app, pipeline, self.app.op_store_client) as loaded:
                 before = loaded.get_pipeline_versions()
                 versions_loaded = {name: str(version) for name, version in before.items()}
                 self.total = len(loaded.nodes)
