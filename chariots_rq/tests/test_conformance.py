@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import FAST_WORKERS
+from rq_test_support import FAST_WORKERS
 
 from chariots_core.testing.conformance import WorkerPoolConformance
 from chariots_rq import RQWorkerPool

@@ -4,22 +4,24 @@ what a job's options ask is what RQ does natively."""
 from __future__ import annotations
 
 import json
+import signal
 import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import DEADLINE, FAST_WORKERS, eventually
 from redis import Redis
 from rq.job import Job as RQJob
 from rq.job import JobStatus as RQJobStatus
 from rq.serializers import JSONSerializer
+from rq_test_support import DEADLINE, FAST_WORKERS, eventually
 
 from chariots_core.errors import BadRequest
 from chariots_core.jobs import JobOptions, JobStatus
 from chariots_core.pipelines import PipelinesServer
 from chariots_rq import RQWorkerPool
+from chariots_rq.worker import build_worker
 
 
 def rq_job(pool: RQWorkerPool, job_id: str) -> RQJob:
@@ -349,3 +351,25 @@ def test_the_workers_housekeeping_options_reach_rq(pool: RQWorkerPool) -> None:
 
     assert registered[b"queues"].decode().split(",") == pool.queue_names
     assert 0 < pool.redis.ttl(f"rq:worker:{name}") <= FAST_WORKERS["worker_ttl"] + 60
+
+
+def test_a_stop_asked_before_the_work_loop_ends_the_worker_cleanly(pool: RQWorkerPool) -> None:
+    """RQ's SIGTERM handler raises StopRequested, which only its work loop catches: asked while
+    the worker starts, the stop must still unregister it and stop its scheduler."""
+    worker = build_worker(pool, pool.worker_options)
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        worker._shutdown()  # what RQ's handler does on SIGTERM
+        assert worker._stop_requested
+        started = time.monotonic()
+        worked = worker.work(with_scheduler=True, logging_level="WARNING")
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+
+    assert worked is False
+    assert time.monotonic() - started < 10
+    assert pool.n_workers == 0
+    assert worker.scheduler is not None
+    assert worker.scheduler._process is not None
+    assert not worker.scheduler._process.is_alive()

@@ -8,7 +8,7 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import DEADLINE, FAST_WORKERS, CLIWorker, eventually
+from rq_test_support import DEADLINE, FAST_WORKERS, CLIWorker, eventually
 
 from chariots_core.jobs import Job, JobOptions, JobStatus
 from chariots_core.pipelines import PipelinesServer

@@ -8,8 +8,8 @@ import socket
 from collections.abc import Callable
 
 import pytest
-from conftest import DEADLINE
 from redis import Redis
+from rq_test_support import DEADLINE
 
 from chariots_core.errors import WorkerPoolError
 from chariots_core.jobs import JobStatus

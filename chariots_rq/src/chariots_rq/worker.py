@@ -23,8 +23,9 @@ from multiprocessing.context import ForkContext, ForkProcess
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from rq.exceptions import StopRequested
 from rq.serializers import JSONSerializer
-from rq.worker import BaseWorker, SimpleWorker, Worker
+from rq.worker import BaseWorker, SimpleWorker, Worker, WorkerStatus
 from rq.worker_pool import WorkerPool
 
 from chariots_core.errors import WorkerPoolError
@@ -49,11 +50,39 @@ class _ChariotsWorkerMixin:
 
     abandoned_after: int = _RQ_HEARTBEAT_GRACE
     _stop_requested: bool
+    _in_dequeue: bool = False
+    _torn_down: bool = False
 
     def _install_signal_handlers(self) -> None:
         super()._install_signal_handlers()  # type: ignore[misc]
         if _early_stop.is_set():  # asked to stop while starting: stop before the first job
             self._stop_requested = True
+
+    def _shutdown(self) -> None:
+        # RQ stops an idle worker by raising StopRequested from its signal handler, which only
+        # its work loop catches: raised while the worker starts (before the loop), it would
+        # escape, leaving the worker registered and its scheduler running. Outside a dequeue
+        # (where the raise ends the wait for a job) and a job, ask the loop to stop instead.
+        if self._in_dequeue or self.get_state() == WorkerStatus.BUSY:  # type: ignore[attr-defined]
+            super()._shutdown()  # type: ignore[misc]
+        else:
+            self._stop_requested = True
+
+    def dequeue_job_and_maintain_ttl(
+        self, timeout: int | None, max_idle_time: int | None = None
+    ) -> tuple[RQJob, Queue] | None:
+        self._in_dequeue = True
+        try:
+            if self._stop_requested:
+                raise StopRequested
+            return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)  # type: ignore[misc, no-any-return]
+        finally:
+            self._in_dequeue = False
+
+    def teardown(self) -> None:
+        if not self._torn_down:
+            self._torn_down = True
+            super().teardown()  # type: ignore[misc]
 
     def get_heartbeat_ttl(self, job: RQJob, working_time: float = 0.0) -> int:
         ttl: int = super().get_heartbeat_ttl(job, working_time)  # type: ignore[misc]
@@ -125,7 +154,14 @@ def work(pool: RQWorkerPool, options: WorkerOptions, name: str | None = None) ->
         signal.signal(signal.SIGINT, _stop_early)
         signal.signal(signal.SIGTERM, _stop_early)
     worker = build_worker(pool, options, name)
-    return bool(worker.work(with_scheduler=True, logging_level=options.logging_level))
+    try:
+        return bool(worker.work(with_scheduler=True, logging_level=options.logging_level))
+    except BaseException:
+        # a worker stopped before its work loop (RQ tears down only from within it): register
+        # its death and stop its scheduler, or it would stay counted and its process would wait
+        # for the scheduler forever
+        worker.teardown()  # type: ignore[no-untyped-call]
+        raise
 
 
 def run_foreground(pool: RQWorkerPool, options: WorkerOptions, concurrency: int) -> None:
