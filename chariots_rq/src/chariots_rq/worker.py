@@ -28,6 +28,7 @@ from rq.serializers import JSONSerializer
 from rq.worker import BaseWorker, SimpleWorker, Worker, WorkerStatus
 from rq.worker_pool import WorkerPool
 
+from chariots_core.database._database import close_sqlite_connections
 from chariots_core.errors import WorkerPoolError
 from chariots_rq import task
 
@@ -87,6 +88,10 @@ class _ChariotsWorkerMixin:
     def get_heartbeat_ttl(self, job: RQJob, working_time: float = 0.0) -> int:
         ttl: int = super().get_heartbeat_ttl(job, working_time)  # type: ignore[misc]
         return max(1, ttl - _RQ_HEARTBEAT_GRACE + self.abandoned_after)
+
+    def fork_work_horse(self, job: RQJob, queue: Queue) -> None:
+        close_sqlite_connections()  # SQLite's lock bookkeeping must not be inherited
+        super().fork_work_horse(job, queue)  # type: ignore[misc]
 
     def main_work_horse(self, job: RQJob, queue: Queue) -> None:
         task.rq_worker_pid = self.pid  # type: ignore[attr-defined]
@@ -190,6 +195,7 @@ class _ForkedWorkerPool(WorkerPool):
     def get_worker_process(
         self, name: str, burst: bool, _sleep: float = 0, logging_level: str = "INFO"
     ) -> ForkProcess:
+        close_sqlite_connections()  # RQ's WorkerPool starts the process right after
         return fork_context().Process(
             target=_forked_worker_main,
             args=(self._chariots_pool, self._options, name, os.getpid()),
@@ -265,6 +271,7 @@ class EmbeddedWorkers:
                 args=(self.pool, options, name, os.getpid()),
                 name=f"chariots-rq-worker-{name}",
             )
+            close_sqlite_connections()
             process.start()
             _register_exit_hook()
             started.append((name, process))
