@@ -16,7 +16,16 @@ from pathlib import Path
 import nox
 
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["lint", "types", "tests"]
+#: what ``nox`` alone (the README's test command, and CI) runs
+nox.options.sessions = [
+    "lint",
+    "types",
+    "tests",
+    "quickstart",
+    "dist",
+    "dist_conformance",
+    "dist_rq",
+]
 nox.options.error_on_missing_interpreters = True
 
 ROOT = Path(__file__).parent
@@ -138,7 +147,8 @@ def dist_rq(session: nox.Session) -> None:
     """Build the wheels of chariots-core and chariots-rq, ``pip install chariots-core[rq]`` from
     them in a clean venv (with pytest), start a private Redis, and run there, outside the
     repository, as a user would: ``pytest --chariots-worker-pool rq://127.0.0.1:PORT/0`` (the
-    conformance suite; a skipped test fails the session), then chariots-rq's own tests."""
+    conformance suite; a skipped test fails the session). chariots-rq's own tests run in the
+    ``tests`` session."""
     import tempfile
     import xml.etree.ElementTree as ElementTree
 
@@ -170,10 +180,6 @@ def dist_rq(session: nox.Session) -> None:
             session.error("the conformance suite ran no test")
         if any(skipped for _, skipped in counts):
             session.error("the conformance suite skipped tests on the RQ pool (see -rs above)")
-        tests = Path(folder) / "chariots_rq_tests"
-        shutil.copytree(ROOT / "chariots_rq" / "tests", tests)
-        env = {"CHARIOTS_TEST_REDIS_URL": f"redis://127.0.0.1:{port}/0"}
-        session.run("pytest", "-p", "no:cacheprovider", "-q", "-rs", str(tests), env=env)
         session.chdir(ROOT)
 
 
