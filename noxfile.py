@@ -1,6 +1,6 @@
-"""Sessions: tests, lint, types, quickstart, dist. ``nox`` alone runs lint, types and tests.
+"""Sessions: tests, lint, types, quickstart, conformance, the wheel checks (dist*), rq.
 
-Every session installs the workspace from ``uv.lock`` into its own virtual environment.
+``nox`` alone runs what CI runs. Every session installs the workspace from ``uv.lock`` into its own virtual environment.
 """
 
 from __future__ import annotations
