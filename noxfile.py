@@ -1,6 +1,7 @@
 """Sessions: tests, lint, types, quickstart, conformance, the wheel checks (dist*), rq.
 
-``nox`` alone runs what CI runs. Every session installs the workspace from ``uv.lock`` into its own virtual environment.
+``nox`` alone runs what CI runs. Every session installs the workspace from ``uv.lock`` into
+its own virtual environment.
 """
 
 from __future__ import annotations
