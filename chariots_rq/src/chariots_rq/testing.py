@@ -106,8 +106,7 @@ class RQWorkerContext:
 
 def _rq_pool_of(app: PipelinesServer) -> RQWorkerPool | None:
     """The app's RQ pool, if it has one; other backends' pools are neither built nor touched."""
-    built = getattr(app, "_worker_pool", None)
-    spec = built if built is not None else getattr(app, "_worker_pool_spec", None)
+    spec = app.worker_pool_spec
     if isinstance(spec, RQWorkerPool):
         return spec
     names_rq = (

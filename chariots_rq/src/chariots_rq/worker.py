@@ -28,7 +28,7 @@ from rq.serializers import JSONSerializer
 from rq.worker import BaseWorker, SimpleWorker, Worker, WorkerStatus
 from rq.worker_pool import WorkerPool
 
-from chariots_core.database._database import close_sqlite_connections
+from chariots_core.database import close_sqlite_connections
 from chariots_core.errors import WorkerPoolError
 from chariots_rq import task
 

@@ -6,7 +6,7 @@ shipped in this package and run by :meth:`Database.create_all`.
 """
 
 from chariots_core.database._base import Base, UTCDateTime, utc_now
-from chariots_core.database._database import Database
+from chariots_core.database._database import Database, close_sqlite_connections
 from chariots_core.database._migrations import VERSION_TABLE, alembic_config
 from chariots_core.database._urls import normalize_url
 
@@ -16,6 +16,7 @@ __all__ = [
     "Database",
     "UTCDateTime",
     "alembic_config",
+    "close_sqlite_connections",
     "normalize_url",
     "utc_now",
 ]

@@ -289,11 +289,12 @@ class JobStore:
             return _rowcount(updated) == 1
 
     def set_native_status(self, job_id: str, native_status: str) -> None:
-        """Record what the backend calls the job's state."""
+        """Record what the backend calls a queued job's state (the submitter's view: once a
+        worker has claimed the job, the worker's word stands)."""
         with self._session() as session:
             session.execute(
                 update(JobRecord)
-                .where(JobRecord.id == job_id)
+                .where(JobRecord.id == job_id, JobRecord.status == JobStatus.queued.value)
                 .values(native_status=native_status)
                 .execution_options(synchronize_session=False)
             )

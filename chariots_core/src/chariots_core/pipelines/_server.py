@@ -179,6 +179,11 @@ class PipelinesServer(Flask):
             return self._worker_pool
 
     @property
+    def worker_pool_spec(self) -> BaseWorkerPool | str | type[BaseWorkerPool] | None:
+        """The pool as it was configured (``None``: the default pool, made when needed)."""
+        return self._worker_pool_spec
+
+    @property
     def has_worker_pool(self) -> bool:
         """Whether a pool was given (else the default one is made when a job needs it)."""
         return self._worker_pool_spec is not None or self._worker_pool is not None

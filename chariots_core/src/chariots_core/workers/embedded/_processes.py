@@ -17,7 +17,7 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 from types import FrameType
 
-from chariots_core.database._database import close_sqlite_connections
+from chariots_core.database import close_sqlite_connections
 from chariots_core.errors import WorkerPoolError
 from chariots_core.workers._runtime import new_worker_id
 from chariots_core.workers.embedded._forking import fork_context, when_orphaned

@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
-from chariots_core.database._database import close_sqlite_connections
+from chariots_core.database import close_sqlite_connections
 from chariots_core.errors import ChariotsError
 from chariots_core.jobs import JobMessage, JobStatus
 from chariots_core.workers._apps import get_app
