@@ -9,7 +9,7 @@ folder; ``CHARIOTS_RQ_TEST_APP``, the app's name; ``CHARIOTS_RQ_TEST_POOL``, the
 - ``sleep``: one long node: ``{"seconds": s, "pid_file": path, "runs": path,
   "first_run_only": bool}`` writes the pid of the process running it, counts its runs in a file,
   then sleeps (on its first run only, if asked) and returns the run count;
-- ``flaky``: ``{"counter": path, "failures": n}`` fails its first ``n`` runs, then returns the
+- ``fails_first``: ``{"counter": path, "failures": n}`` fails its first ``n`` runs, then returns the
   run count;
 - ``explode``: always raises ``ValueError``.
 """
@@ -53,7 +53,7 @@ class Sleep(BaseOp):
         return runs
 
 
-class Flaky(BaseOp):
+class FailsFirst(BaseOp):
     def execute(self, spec: dict[str, Any]) -> int:
         runs = _count_run(spec["counter"])
         if runs <= int(spec["failures"]):
@@ -77,7 +77,7 @@ def pipelines() -> list[Pipeline]:
         _single("add_one", AddOne()),
         _single("is_odd", IsOddOp()),
         _single("sleep", Sleep()),
-        _single("flaky", Flaky()),
+        _single("fails_first", FailsFirst()),
         _single("explode", Explode()),
     ]
 

@@ -138,10 +138,12 @@ def test_retries_are_rqs_with_their_interval(
 ) -> None:
     app = make_app(pool)
     pool.start_workers(1)
-    counter = tmp_path / "flaky-runs"
+    counter = tmp_path / "fails_first-runs"
 
     job = app.submit_job(
-        "flaky", {"counter": str(counter), "failures": 2}, JobOptions(retries=2, retry_interval=1)
+        "fails_first",
+        {"counter": str(counter), "failures": 2},
+        JobOptions(retries=2, retry_interval=1),
     )
     queued = rq_job(pool, job.id)
     # RQ truncates its schedule to whole seconds: one more makes the interval a floor
@@ -160,9 +162,11 @@ def test_a_job_that_fails_more_than_its_retries_ends_failed(
 ) -> None:
     app = make_app(pool)
     pool.start_workers(1)
-    counter = tmp_path / "flaky-runs"
+    counter = tmp_path / "fails_first-runs"
 
-    job = app.submit_job("flaky", {"counter": str(counter), "failures": 5}, JobOptions(retries=1))
+    job = app.submit_job(
+        "fails_first", {"counter": str(counter), "failures": 5}, JobOptions(retries=1)
+    )
     finished = app.wait_for_job(job.id, DEADLINE)
 
     assert (finished.status, finished.attempts) == (JobStatus.failed, 2)

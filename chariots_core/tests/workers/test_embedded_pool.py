@@ -187,7 +187,7 @@ def test_a_failed_run_is_retried(make_pooled_app: MakeApp, tmp_path: Path, mode:
     app, pool = make_pooled_app(mode=mode)
     pool.start_workers(1)
     counter = tmp_path / "runs"
-    job = app.submit_job("flaky", {"counter": str(counter)}, JobOptions(retries=1))
+    job = app.submit_job("fails_first", {"counter": str(counter)}, JobOptions(retries=1))
     done = app.wait_for_job(job.id, timeout=20)
     assert (done.status, done.result, done.attempts, done.error) == (JobStatus.done, 2, 2, None)
     assert counter.read_text() == "2"
@@ -199,7 +199,7 @@ def test_retries_wait_their_interval_and_run_out(make_pooled_app: MakeApp, tmp_p
     counter = tmp_path / "runs"
     submitted = time.monotonic()
     job = app.submit_job(
-        "flaky", {"counter": str(counter)}, JobOptions(retries=1, retry_interval=0.5)
+        "fails_first", {"counter": str(counter)}, JobOptions(retries=1, retry_interval=0.5)
     )
     assert app.wait_for_job(job.id, timeout=20).status is JobStatus.done
     assert time.monotonic() - submitted >= 0.5

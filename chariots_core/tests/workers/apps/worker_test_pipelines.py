@@ -1,9 +1,9 @@
 """Pipelines for the worker tests, importable by worker and server processes.
 
 ``hold`` blocks in its second node until the file named in its input appears (polled, with a
-deadline), so a test can catch a job while it runs and let it go when it wants. ``flaky`` fails
-on its first attempt (counted in a file), ``record`` leaves one marker file per run, ``explode``
-always raises.
+deadline), so a test can catch a job while it runs and let it go when it wants.
+``fails_first`` fails on its first attempt (counted in a file), ``record`` leaves one marker
+file per run, ``explode`` always raises.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def pipelines() -> list[Pipeline]:
     return [
         _single("add_one", AddOne()),
         _single("explode", Explode()),
-        _single("flaky", FailFirstTime()),
+        _single("fails_first", FailFirstTime()),
         _single("record", Record()),
         hold,
     ]

@@ -53,7 +53,7 @@ class Fail(BaseOp):
         )
 
 
-class Flaky(BaseOp):
+class FailsFirst(BaseOp):
     """Fails its first ``fail_times`` runs: each run appends its start time to ``counter``."""
 
     def execute(self, spec: dict[str, Any]) -> int:
@@ -61,7 +61,7 @@ class Flaky(BaseOp):
         append_line(counter, repr(time.time()))
         runs = len(counter.read_text().splitlines())
         if runs <= int(spec["fail_times"]):
-            raise ConformanceFailure(f"run {runs} of the flaky pipeline fails on purpose")
+            raise ConformanceFailure(f"run {runs} of the fails_first pipeline fails on purpose")
         return runs
 
 

@@ -137,9 +137,9 @@ class ControlTests(ConformanceFixtures):
     def test_failed_job_is_retried(self, harness: Harness) -> None:
         """``retries`` runs a failed job again, ``retry_interval`` seconds later, until it
         succeeds or has no retries left."""
-        counter = harness.path("flaky")
+        counter = harness.path("fails_first")
         job = harness.submit(
-            "flaky", {"counter": str(counter), "fail_times": 2}, retries=2, retry_interval=0.3
+            "fails_first", {"counter": str(counter), "fail_times": 2}, retries=2, retry_interval=0.3
         )
         final = harness.wait(
             job, "the pool declares retries: a job that fails twice with 2 retries should end"
@@ -158,9 +158,9 @@ class ControlTests(ConformanceFixtures):
             f"the pool declares retries: runs should be retry_interval=0.3s apart, they were "
             f"{[round(gap, 3) for gap in gaps]}s apart"
         )
-        exhausted_counter = harness.path("flaky")
+        exhausted_counter = harness.path("fails_first")
         exhausted = harness.submit(
-            "flaky", {"counter": str(exhausted_counter), "fail_times": 5}, retries=1
+            "fails_first", {"counter": str(exhausted_counter), "fail_times": 5}, retries=1
         )
         final = harness.wait(
             exhausted, "the pool declares retries: a job out of retries should end"

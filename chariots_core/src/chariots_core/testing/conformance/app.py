@@ -25,7 +25,7 @@ from chariots_core.testing._op_store_client import TestOpStoreClient
 from chariots_core.testing.conformance._ops import (
     Echo,
     Fail,
-    Flaky,
+    FailsFirst,
     Gate,
     MeanModel,
     Pause,
@@ -62,7 +62,7 @@ def conformance_pipelines() -> list[Pipeline]:
     - ``echo`` (and ``echo_in_worker``/``echo_in_server``, whose ``use_worker`` is ``True`` and
       ``False``): gives its input back;
     - ``fail``: raises ``ConformanceFailure``;
-    - ``flaky``: fails its first ``fail_times`` runs (``{"counter": path, "fail_times": n}``);
+    - ``fails_first``: fails its first ``fail_times`` runs (``{"counter": path, "fail_times": n}``);
     - ``record``: appends ``token`` to ``log`` and gives it back;
     - ``gated``: ``Start`` → ``Gate`` (held until the test opens it) → ``Touch``;
     - ``touch``: creates a file (the proof the job ran);
@@ -74,7 +74,7 @@ def conformance_pipelines() -> list[Pipeline]:
         _single(Echo(), "echo_in_worker", use_worker=True),
         _single(Echo(), "echo_in_server", use_worker=False),
         _single(Fail(), "fail"),
-        _single(Flaky(), "flaky"),
+        _single(FailsFirst(), "fails_first"),
         _single(Record(), "record"),
         Pipeline(
             [
