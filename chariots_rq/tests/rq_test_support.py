@@ -5,10 +5,11 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+
+import _polling
 
 T = TypeVar("T")
 
@@ -17,14 +18,8 @@ DEADLINE = 60.0
 
 
 def eventually(check: Callable[[], T], timeout: float = DEADLINE, what: str = "condition") -> T:
-    """Poll ``check`` until it returns something true and return that; fail at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"{what} did not hold within {timeout}s"
-        time.sleep(0.02)
+    """:func:`_polling.eventually`, with the deadline of chariots-rq's tests."""
+    return _polling.eventually(check, timeout, what)
 
 
 #: worker options that make RQ's housekeeping quick enough for tests

@@ -20,7 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).with_name("apps")))
 
-from worker_test_helpers import eventually
+from _polling import eventually
 from worker_test_pipelines import make_app
 
 from chariots_core.database import Database

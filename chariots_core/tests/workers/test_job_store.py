@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timezone
 
 import pytest
+from _polling import eventually
 
 from chariots_core.database import Database
 from chariots_core.errors import JobExpired, JobNotFound
@@ -29,14 +30,6 @@ def database(database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def store(database: Database) -> JobStore:
     return JobStore(database)
-
-
-def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Poll ``check`` until it holds; fail at the deadline."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "the condition did not hold in time"
-        time.sleep(0.01)
 
 
 def test_create_then_get(store: JobStore) -> None:
@@ -74,7 +67,7 @@ def test_a_finished_job_expires_after_its_ttl_and_leaves_a_tombstone(store: JobS
             return True
         return False
 
-    eventually(expired)
+    eventually(expired, timeout=10.0)
     with pytest.raises(JobExpired):  # the record is gone; its tombstone still answers
         store.get(job.id)
     assert store.list_jobs(app="app") == ([], 0)
@@ -87,7 +80,7 @@ def test_expired_records_are_purged_in_bulk(store: JobStore) -> None:
         store.claim(job.id, "w")
         store.finish(job.id, "w", JobStatus.done)
     purged: list[int] = []
-    eventually(lambda: purged.append(store.purge_expired()) or sum(purged) == 3)
+    eventually(lambda: purged.append(store.purge_expired()) or sum(purged) == 3, timeout=10.0)
     assert [job.id for job in store.list_jobs()[0]] == [kept.id]
     for job in short:
         with pytest.raises(JobExpired):
@@ -159,7 +152,7 @@ def test_a_job_whose_worker_went_silent_is_claimed_again(database: Database) -> 
             claimed.append(again)
         return again is not None
 
-    eventually(taken_over)
+    eventually(taken_over, timeout=10.0)
     assert (claimed[0].worker_id, claimed[0].attempts) == ("other", 2)
     # the silent worker comes back: its job is not its own any more
     assert store.heartbeat(job.id, "silent") is True
@@ -178,7 +171,7 @@ def test_a_silent_running_job_reads_as_lost_and_may_be_claimed_again(database: D
     store = JobStore(database, heartbeat_timeout=0.3)
     job = store.create("app", "train")
     store.claim(job.id, "dies")
-    eventually(lambda: store.get(job.id).status is JobStatus.lost)
+    eventually(lambda: store.get(job.id).status is JobStatus.lost, timeout=10.0)
     lost = store.get(job.id)
     assert lost.finished_at is not None
     assert lost.status.is_finished

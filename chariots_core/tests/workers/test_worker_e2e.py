@@ -27,8 +27,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).with_name("apps")))
 
 from _iris_ops import iris_pipelines, iris_sample
+from _polling import eventually
 from worker_test_app_name import APP_NAME
-from worker_test_helpers import eventually
 from worker_test_pipelines import make_app
 
 from chariots_core.database import Database

@@ -1,4 +1,7 @@
-"""Waiting without sleeping blindly: poll a condition until it holds, or fail at a deadline."""
+"""Waiting without sleeping blindly: poll a condition until it holds, or fail at a deadline.
+
+Shared by the tests of every distribution (importable by name: ``from _polling import …``).
+"""
 
 from __future__ import annotations
 
