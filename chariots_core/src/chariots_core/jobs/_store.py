@@ -225,11 +225,7 @@ class JobStore:
         with self._session() as session:
             result = session.execute(
                 update(JobRecord)
-                .where(
-                    JobRecord.id == job_id,
-                    JobRecord.worker_id == worker_id,
-                    JobRecord.status == JobStatus.running.value,
-                )
+                .where(*_run_of(job_id, worker_id))
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
@@ -278,11 +274,7 @@ class JobStore:
                 values["expires_at"] = now + timedelta(seconds=self._ttl(ttl))
             updated = session.execute(
                 update(JobRecord)
-                .where(
-                    JobRecord.id == job_id,
-                    JobRecord.worker_id == worker_id,
-                    JobRecord.status == JobStatus.running.value,
-                )
+                .where(*_run_of(job_id, worker_id))
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
@@ -399,6 +391,15 @@ class JobStore:
 
     def __repr__(self) -> str:
         return f"JobStore({self.database!r})"
+
+
+def _run_of(job_id: str, worker_id: str) -> tuple[Any, ...]:
+    """The conditions of a worker's own run: the job is running, and this worker claimed it."""
+    return (
+        JobRecord.id == job_id,
+        JobRecord.worker_id == worker_id,
+        JobRecord.status == JobStatus.running.value,
+    )
 
 
 def _rowcount(result: Any) -> int:

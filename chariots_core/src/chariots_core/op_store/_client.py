@@ -48,7 +48,7 @@ class HttpOpStoreClient(BaseOpStoreClient):
         return response
 
     def _post_json(self, route: str, json_body: Any) -> Any:
-        answer = self._post(route, json_body=json_body).json()
+        answer = self.transport.call("POST", route, json_body, not_found=OpNotFound)
         if not isinstance(answer, dict):
             raise RemoteError(f"{route} answered {answer!r}, not a JSON object", 502)
         return answer
