@@ -71,6 +71,24 @@ class RemoteError(ChariotsError):
         self.http_status = http_status
 
 
+class JobCancelled(ChariotsError):
+    """A running job stopped because its cancellation was asked (recorded as the job's error)."""
+
+
+class JobTimeout(ChariotsError):
+    """A job ran past its ``timeout`` option: stopped between two nodes, or its work horse killed
+    inside one (recorded as the job's error)."""
+
+
+class WorkerStopped(ChariotsError):
+    """The worker running a job was stopped (or died) before the job ended."""
+
+
+class WorkHorseDied(ChariotsError):
+    """The process running a job died without recording the job's end (killed, out of memory,
+    a crash in native code)."""
+
+
 class PipelineExecutionError(ChariotsError):
     """A pipeline raised while it ran (HTTP 500, with the error's type and message)."""
 

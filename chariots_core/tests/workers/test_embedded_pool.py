@@ -351,9 +351,9 @@ def test_a_message_held_by_a_dead_worker_is_taken_over(make_pooled_app: MakeApp)
     job = app.submit_job("add_one", 1)
     # a worker takes the message, then dies: it never beats again
     pool.roster.join(["dead-worker"])
-    taken = pool.message_queue.take("dead-worker", pool.settings.live_since())
+    taken = pool.message_queue.take("dead-worker", pool.roster.live_since())
     assert taken is not None
-    assert pool.message_queue.take("live-worker", pool.settings.live_since()) is None
+    assert pool.message_queue.take("live-worker", pool.roster.live_since()) is None
 
     pool.start_workers(1)
     done = app.wait_for_job(job.id, timeout=20)
@@ -377,7 +377,7 @@ def test_racing_workers_take_a_message_once(
     def race(worker_id: str) -> None:
         queue = pool.message_queue
         start.wait()
-        taken.append(queue.take(worker_id, pool.settings.live_since()))
+        taken.append(queue.take(worker_id, pool.roster.live_since()))
 
     threads = [threading.Thread(target=race, args=(f"racer-{n}",)) for n in range(racers)]
     for thread in threads:
@@ -451,9 +451,15 @@ def test_pools_are_built_from_embedded_urls(tmp_path: Path) -> None:
     ("url", "message"),
     [
         ("embedded://somehost/queue.db", "names a host"),
-        ("embedded:///x.db?colour=blue", "unknown parameter 'colour'"),
-        ("embedded://?poll_interval=soon", "must be a number"),
-        ("other:///x.db", "not an embedded:// URL"),
+        (
+            "embedded:///x.db?colour=blue",
+            "unknown option 'colour'.*takes autostart, mode, poll_interval, queue",
+        ),
+        (
+            "embedded://?poll_interval=soon",
+            "'poll_interval'.*must be a number of seconds > 0, not 'soon'",
+        ),
+        ("other:///x.db", "not a URL of the embedded pool"),
     ],
 )
 def test_bad_embedded_urls_are_refused_with_the_reason(url: str, message: str) -> None:

@@ -32,6 +32,7 @@ MODEL_MODULES = (
     "chariots_core.op_store._models",
     "chariots_core.jobs._models",
     "chariots_core.workers.embedded._models",
+    "chariots_core.workers.kit.roster",
 )
 
 #: Key of the PostgreSQL advisory lock held while migrating (any fixed 64-bit integer).

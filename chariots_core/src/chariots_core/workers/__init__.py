@@ -5,9 +5,11 @@ found through their backends' entry points when first asked for; one whose distr
 installed raises :class:`BackendNotInstalled` (an ``ImportError``) saying what to install.
 """
 
+from chariots_core.jobs import JobStatus
 from chariots_core.workers._apps import get_app, load_app, register_app
 from chariots_core.workers._base_pool import BaseWorkerPool
 from chariots_core.workers._capabilities import Capability
+from chariots_core.workers._outcome import MessageAction, RunOutcome
 from chariots_core.workers._plugins import (
     EXPORTED_POOL_CLASSES,
     BackendInfo,
@@ -21,7 +23,7 @@ from chariots_core.workers._plugins import (
     unregister_observer,
 )
 from chariots_core.workers._resolve import default_worker_pool, get_worker_pool
-from chariots_core.workers._runtime import RunOutcome, new_worker_id, run_job
+from chariots_core.workers._runtime import error_details, fail_run, new_worker_id, run_job
 from chariots_core.workers.hookspecs import hookimpl
 
 __all__ = [
@@ -29,10 +31,14 @@ __all__ = [
     "BackendNotInstalled",
     "BaseWorkerPool",
     "Capability",
+    "JobStatus",
+    "MessageAction",
     "PluginLoadError",
     "RunOutcome",
     "available_backends",
     "default_worker_pool",
+    "error_details",
+    "fail_run",
     "get_app",
     "get_worker_pool",
     "hookimpl",

@@ -15,14 +15,23 @@ import threading
 import time
 import traceback
 import uuid
-from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from chariots_core._json import to_jsonable
-from chariots_core.errors import ChariotsError, PipelineNotFound
+from chariots_core.database import utc_now
+from chariots_core.errors import (
+    BadRequest,
+    ChariotsError,
+    JobCancelled,
+    JobTimeout,
+    PipelineNotFound,
+    WorkerStopped,
+)
 from chariots_core.jobs import Job, JobMessage, JobStatus, JobStore
 from chariots_core.pipelines.callbacks import PipelineCallback
 from chariots_core.workers._apps import get_app, registered_apps
+from chariots_core.workers._outcome import ErrorDetails, MessageAction, RunOutcome
 from chariots_core.workers._pipeline_cache import PipelineCache
 from chariots_core.workers._plugins import lifecycle_hooks
 
@@ -34,33 +43,20 @@ logger = logging.getLogger(__name__)
 
 _cache = PipelineCache()
 
+__all__ = [
+    "JobCancelled",
+    "JobTimeout",
+    "MessageAction",
+    "RunOutcome",
+    "WorkerStopped",
+    "error_details",
+    "fail_run",
+    "new_worker_id",
+    "run_job",
+]
 
-class JobCancelled(ChariotsError):
-    """Raised between two nodes of a job whose cancellation was asked."""
-
-
-class JobTimeout(ChariotsError):
-    """Raised between two nodes of a job that ran past its ``timeout`` option."""
-
-
-class WorkerStopped(ChariotsError):
-    """The worker was stopped while the job was in hand."""
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    """What became of one delivery of a message.
-
-    ``ran`` is false when the job was not this worker's to run (cancelled, finished, claimed by
-    a live worker, unknown). ``retry`` asks the pool to deliver the message again (the job failed
-    and has retries left); pools with native retries raise to their backend, others resubmit.
-    """
-
-    job_id: str
-    ran: bool
-    status: JobStatus | None = None
-    retry: bool = False
-    error: dict[str, str | None] | None = None
+#: seconds added to a take-over's wait, so that the job's heartbeat is surely stale by then
+_TAKE_OVER_MARGIN = 0.05
 
 
 def new_worker_id(label: str = "") -> str:
@@ -76,36 +72,95 @@ def run_job(
     native_status: str | None = None,
     heartbeat_interval: float | None = None,
 ) -> RunOutcome:
-    """Run one delivery of a job message; never raises for the job's own failures.
+    """Run one delivery of a job message; never raises for the job's own failures, nor for a
+    message that is not a job message (that one is dropped).
 
     The app is found by name among the apps registered in this process (servers register
-    themselves; ``chariots worker --app`` imports and registers one).
+    themselves; ``chariots worker --app`` imports and registers one). The outcome's ``action``
+    says what the pool does with the message: see :class:`MessageAction`.
     """
     if not isinstance(message, JobMessage):
-        message = JobMessage.from_json(message)
+        try:
+            message = JobMessage.from_json(message)
+        except BadRequest as error:
+            logger.error("dropped a message that is not a chariots job message: %s", error)
+            return RunOutcome.dropped("", f"not a job message: {error}", error_details(error))
     worker_id = worker_id or new_worker_id()
     try:
         app = get_app(message.app)
     except LookupError as error:
         return _fail_without_app(message, worker_id, error)
     store = _job_store(app)
+    if message.options.delay:
+        early = _not_yet_due(store, message)
+        if early is not None:
+            return early
     job = store.claim(message.job_id, worker_id, native_status)
     if job is None:
-        logger.info("job %s is not this worker's to run; skipped", message.job_id)
-        return RunOutcome(message.job_id, ran=False)
+        return _not_claimed(store, message.job_id)
     lifecycle_hooks().chariots_job_started(job=job)
     try:
         run = _JobRun(app, store, job, message, worker_id, heartbeat_interval)
         outcome = run.execute()
     finally:
-        finished: Job | None
-        try:
-            finished = store.get(message.job_id)
-        except LookupError:
-            finished = None
-        if finished is not None:
-            lifecycle_hooks().chariots_job_finished(job=finished)
+        _job_finished(store, message.job_id)
     return outcome
+
+
+def fail_run(
+    message: JobMessage | str | bytes,
+    worker_id: str | None,
+    error: BaseException | ErrorDetails,
+) -> RunOutcome:
+    """Record, from outside the job, that its run failed: a work horse killed at the job's
+    timeout (``JobTimeout``), a work horse that died (``WorkHorseDied``), a backend that reports
+    the run's failure itself.
+
+    The failure is recorded with the standard error shape (``type``, ``message``,
+    ``traceback``) on the run of ``worker_id`` (``None``: whichever worker's run the record
+    holds), or on the job if no run had claimed it yet; the job's retry policy is applied (a job
+    with retries left goes back to ``queued``, and the outcome says ``later`` after its
+    ``retry_interval``), and the lifecycle hook ``chariots_job_finished`` fires. A job that is no
+    longer running (it ended, or was taken over) is left as it is, and the outcome drops the
+    message.
+    """
+    if not isinstance(message, JobMessage):
+        message = JobMessage.from_json(message)
+    details = error if isinstance(error, dict) else error_details(error)
+    try:
+        store = _job_store(get_app(message.app))
+    except LookupError as missing:
+        return _fail_without_app(message, worker_id or new_worker_id(), missing)
+    try:
+        job = store.get(message.job_id)
+    except LookupError:
+        return RunOutcome.dropped(message.job_id, "no such job in the app's job store", details)
+    if job.status is JobStatus.queued and job.attempts == 0:
+        if not store.fail_unstarted(job.id, details):
+            return _not_claimed(store, job.id)
+        _job_finished(store, job.id)
+        return RunOutcome(job.id, ran=False, status=JobStatus.failed, error=details)
+    owner = worker_id or job.worker_id
+    if job.status is not JobStatus.running or owner is None or job.worker_id != owner:
+        return RunOutcome.dropped(
+            job.id, f"the run is over (the job is {job.status.value})", details
+        )
+    retry = job.attempts <= message.options.retries
+    status = JobStatus.queued if retry else JobStatus.failed
+    if not store.finish(job.id, owner, status, error=details, progress=job.progress):
+        return RunOutcome.dropped(job.id, "the run was taken over meanwhile", details)
+    _job_finished(store, job.id)
+    if retry:
+        return RunOutcome(
+            job.id,
+            ran=True,
+            status=status,
+            retry=True,
+            error=details,
+            action=MessageAction.later,
+            delay=message.options.retry_interval,
+        )
+    return RunOutcome(job.id, ran=True, status=status, error=details)
 
 
 def _job_store(app: PipelinesServer) -> JobStore:
@@ -115,9 +170,50 @@ def _job_store(app: PipelinesServer) -> JobStore:
     return store
 
 
+def _job_finished(store: JobStore, job_id: str) -> None:
+    """Fire ``chariots_job_finished`` with the job as recorded."""
+    try:
+        finished = store.get(job_id)
+    except LookupError:
+        return
+    lifecycle_hooks().chariots_job_finished(job=finished)
+
+
+def _not_yet_due(store: JobStore, message: JobMessage) -> RunOutcome | None:
+    """A delivery that came before the job's ``delay`` was over: deliver it again when due."""
+    try:
+        job = store.get(message.job_id)
+    except LookupError:
+        return None  # the claim finds nothing either, and says so
+    due = job.submitted_at + timedelta(seconds=message.options.delay or 0.0)
+    early = (due - utc_now()).total_seconds()
+    if early > 0 and job.status is JobStatus.queued:
+        return RunOutcome.later(job.id, early, "the job is not due yet (its delay)")
+    return None
+
+
+def _not_claimed(store: JobStore, job_id: str) -> RunOutcome:
+    """Why a claim failed, as what to do with the message."""
+    try:
+        job = store.get(job_id)
+    except LookupError as error:
+        return RunOutcome.dropped(job_id, f"no such job in the app's job store ({error})")
+    if job.cancel_requested and job.status is not JobStatus.running:
+        return RunOutcome.dropped(job_id, "the job was cancelled")
+    if job.status is JobStatus.running:
+        # held by a worker whose heartbeat is fresh: a take-over that came too early
+        age = 0.0 if job.heartbeat_at is None else (utc_now() - job.heartbeat_at).total_seconds()
+        wait = store.heartbeat_timeout - age + _TAKE_OVER_MARGIN
+        return RunOutcome.later(job_id, wait, f"the job is running in worker {job.worker_id}")
+    if job.status.is_finished and job.status is not JobStatus.lost:
+        return RunOutcome.dropped(job_id, f"the job is {job.status.value}")
+    # queued or lost again between the claim and this look (a race): deliver it again soon
+    return RunOutcome.later(job_id, 0.0, f"the job turned {job.status.value} meanwhile")
+
+
 def _fail_without_app(message: JobMessage, worker_id: str, error: Exception) -> RunOutcome:
     """A message for an app this worker does not have: fail the job in the stores we know."""
-    details = _error_details(error)
+    details = error_details(error)
     for app in registered_apps():
         store = app.job_store
         if store is None:
@@ -129,7 +225,7 @@ def _fail_without_app(message: JobMessage, worker_id: str, error: Exception) -> 
         except Exception:  # another app's store out of reach: not this job's store
             logger.warning("could not look for job %s in %r", message.job_id, store, exc_info=True)
     logger.error("job %s names an unknown app: %s", message.job_id, error)
-    return RunOutcome(message.job_id, ran=False, error=details)
+    return RunOutcome.dropped(message.job_id, f"unknown app {message.app!r}", details)
 
 
 class _JobRun(PipelineCallback):
@@ -198,14 +294,14 @@ class _JobRun(PipelineCallback):
                 result = to_jsonable(output)
                 versions_saved = self._save_changes(loaded, before)
         except (KeyboardInterrupt, SystemExit):
-            self._record(JobStatus.lost, error=_error_details(WorkerStopped("worker stopped")))
+            self._record(JobStatus.lost, error=error_details(WorkerStopped("worker stopped")))
             raise
         except JobCancelled as error:
-            return self._record(JobStatus.cancelled, error=_error_details(error))
+            return self._record(JobStatus.cancelled, error=error_details(error))
         except PipelineNotFound as error:
-            return self._record(JobStatus.failed, error=_error_details(error))
+            return self._record(JobStatus.failed, error=error_details(error))
         except Exception as error:
-            details = _error_details(error)
+            details = error_details(error)
             if self.job.attempts <= self.message.options.retries:
                 return self._record(
                     JobStatus.queued, error=details, retry=True, versions_loaded=versions_loaded
@@ -232,13 +328,13 @@ class _JobRun(PipelineCallback):
         status: JobStatus,
         *,
         result: Any = None,
-        error: dict[str, str | None] | None = None,
+        error: ErrorDetails | None = None,
         retry: bool = False,
         versions_loaded: dict[str, str] | None = None,
         versions_saved: dict[str, str] | None = None,
     ) -> RunOutcome:
         self.stopped.set()
-        self.store.finish(
+        recorded = self.store.finish(
             self.job.id,
             self.worker_id,
             status,
@@ -248,7 +344,19 @@ class _JobRun(PipelineCallback):
             versions_saved=versions_saved,
             progress=(self.done, self.total),
         )
-        return RunOutcome(self.job.id, ran=True, status=status, retry=retry, error=error)
+        if not recorded:  # the job was taken from this worker (found lost, run elsewhere)
+            return RunOutcome.dropped(self.job.id, "the run was taken over meanwhile", error)
+        if retry:
+            return RunOutcome(
+                self.job.id,
+                ran=True,
+                status=status,
+                retry=True,
+                error=error,
+                action=MessageAction.later,
+                delay=self.message.options.retry_interval,
+            )
+        return RunOutcome(self.job.id, ran=True, status=status, error=error)
 
     def _beat(self) -> None:
         while not self.stopped.wait(self.heartbeat_interval):
@@ -259,7 +367,8 @@ class _JobRun(PipelineCallback):
                 logger.warning("heartbeat of job %s failed", self.job.id, exc_info=True)
 
 
-def _error_details(error: BaseException) -> dict[str, str | None]:
+def error_details(error: BaseException) -> ErrorDetails:
+    """The standard shape of a job's error: its type's name, its message, its traceback."""
     return {
         "type": type(error).__name__,
         "message": str(error),

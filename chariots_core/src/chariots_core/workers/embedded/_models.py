@@ -1,4 +1,4 @@
-"""The embedded pool's tables: the queue itself, and the workers listening on it.
+"""The embedded pool's queue table (its workers are on the kit's roster).
 
 Made by the migration ``0003`` of :mod:`chariots_core.database` (so every chariots database has
 them, whichever pool its apps use).
@@ -32,16 +32,3 @@ class QueuedMessage(Base):
         Index("ix_chariots_embedded_queue_next", "queue", "priority", "available_at"),
         Index("ix_chariots_embedded_queue_job_id", "job_id"),
     )
-
-
-class WorkerRecord(Base):
-    """A worker alive on a queue, as long as its heartbeat is fresh."""
-
-    __tablename__ = "chariots_embedded_workers"
-
-    id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    queue: Mapped[str] = mapped_column(String(255))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-    __table_args__ = (Index("ix_chariots_embedded_workers_queue", "queue", "heartbeat_at"),)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import signal
 import threading
@@ -16,12 +17,12 @@ from chariots_core.jobs import DEFAULT_HEARTBEAT_TIMEOUT, JobMessage
 from chariots_core.workers._base_pool import BaseWorkerPool
 from chariots_core.workers._capabilities import Capability
 from chariots_core.workers._runtime import run_job
-from chariots_core.workers.embedded._forking import fork_context
-from chariots_core.workers.embedded._processes import WorkerProcesses
 from chariots_core.workers.embedded._queue import MessageQueue
-from chariots_core.workers.embedded._roster import WorkerRoster
 from chariots_core.workers.embedded._url import parse_embedded_url
-from chariots_core.workers.embedded._worker import WorkerGroup, WorkerSettings
+from chariots_core.workers.embedded._worker import WorkerGroup, serve_in_process
+from chariots_core.workers.kit.forking import fork_context
+from chariots_core.workers.kit.processes import WorkerProcesses
+from chariots_core.workers.kit.roster import WorkerRoster
 
 if TYPE_CHECKING:
     from chariots_core.pipelines import PipelinesServer
@@ -137,11 +138,7 @@ class EmbeddedWorkerPool(BaseWorkerPool):
 
     @property
     def roster(self) -> WorkerRoster:
-        return WorkerRoster(self.database, self.queue)
-
-    @property
-    def settings(self) -> WorkerSettings:
-        return WorkerSettings(self.poll_interval, self.heartbeat_timeout)
+        return WorkerRoster(self.database, self.queue, heartbeat_timeout=self.heartbeat_timeout)
 
     # -- jobs ----------------------------------------------------------------------------------
 
@@ -161,7 +158,7 @@ class EmbeddedWorkerPool(BaseWorkerPool):
 
     @property
     def n_workers(self) -> int:
-        return self.roster.count_alive(self.settings.live_since())
+        return self.roster.count_alive()
 
     def start_workers(self, n: int = 1) -> None:
         """Start ``n`` workers: threads of this process, or forked worker processes in process
@@ -203,34 +200,34 @@ class EmbeddedWorkerPool(BaseWorkerPool):
     def run_worker(self, concurrency: int = 1) -> None:
         """Run ``concurrency`` workers in the foreground until Ctrl-C or SIGTERM, which stop them
         once their jobs in hand are done (Ctrl-C again abandons those). In process mode they
-        are worker processes, and this one watches over them."""
-        workers: WorkerGroup | WorkerProcesses
-        if self.mode == "thread":
-            workers = self._threads(concurrency)
-            ask_to_stop = workers.stop
-        else:
-            workers = self._processes_of(concurrency)
-            ask_to_stop = workers.ask_to_stop
+        are supervised worker processes: one that dies is replaced (and logged), and
+        :class:`~chariots_core.workers.kit.WorkerProcessesFailed` is raised when replacements
+        keep failing."""
+        if self.mode == "process":
+            processes = self._processes_of(concurrency)
+            with _sigterm_calls(processes.ask_to_stop):
+                processes.run()
+            return
+        workers = self._threads(concurrency)
         workers.start()
-        try:
-            with _sigterm_calls(ask_to_stop):
-                try:
-                    workers.wait()
-                except KeyboardInterrupt:
-                    logger.warning("stopping once the jobs in hand are done (Ctrl-C abandons them)")
-                    ask_to_stop()
-                    workers.wait()
-        finally:
-            if isinstance(workers, WorkerProcesses):
-                workers.stop(timeout=0)  # nothing left after a clean stop; else kill
+        with _sigterm_calls(workers.stop):
+            try:
+                workers.wait()
+            except KeyboardInterrupt:
+                logger.warning("stopping once the jobs in hand are done (Ctrl-C abandons them)")
+                workers.stop()
+                workers.wait()
 
     def _threads(self, count: int) -> WorkerGroup:
         return WorkerGroup(
-            self.message_queue, self.roster, run_job, self.settings, count, self._label
+            self.message_queue, self.roster, run_job, self.poll_interval, count, self._label
         )
 
     def _processes_of(self, count: int) -> WorkerProcesses:
-        return WorkerProcesses(self.message_queue, self.roster, self.settings, count, self._label)
+        target = functools.partial(
+            serve_in_process, self.message_queue, self.roster, self.poll_interval, self._label
+        )
+        return WorkerProcesses(target, count, name=f"chariots-{self._label.rstrip('-')}")
 
     @property
     def _label(self) -> str:

@@ -3,7 +3,7 @@
 Taking is a conditional ``UPDATE`` (compare-and-set on ``taken_by``) whose row count says who won,
 so two workers — threads, processes, or machines on one PostgreSQL — never take the same message.
 A message stays in the table while its worker runs it; one held by a worker whose heartbeat went
-stale (see :class:`~chariots_core.workers.embedded._roster.WorkerRoster`) may be taken again.
+stale (see :class:`~chariots_core.workers.kit.WorkerRoster`) may be taken again.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from sqlalchemy import delete, func, or_, select, update
 
 from chariots_core.database import Database, utc_now
 from chariots_core.jobs import JobMessage
-from chariots_core.workers.embedded._models import QueuedMessage, WorkerRecord
+from chariots_core.workers.embedded._models import QueuedMessage
+from chariots_core.workers.kit.roster import WorkerRecord
 
 #: how many candidates one attempt to take a message considers (others may win some of them)
 _CANDIDATES = 8

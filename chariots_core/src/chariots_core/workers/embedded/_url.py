@@ -5,20 +5,32 @@
 - ``embedded+postgresql://user@host/db``, ``embedded+sqlite:///relative.db``: any SQLAlchemy URL
   after the ``+`` (its own query parameters are passed on to it);
 
-each with the query parameters ``queue`` (default ``default``), ``mode`` (``thread`` or
-``process``), ``poll_interval`` (seconds) and ``autostart`` (workers started on first submit).
+each with the options ``queue`` (default ``default``), ``mode`` (``thread`` or ``process``),
+``poll_interval`` (seconds) and ``autostart`` (workers started on first submit).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
-from chariots_core.errors import WorkerPoolError
+from chariots_core.workers.kit.urls import (
+    Choice,
+    Count,
+    PoolURLError,
+    Seconds,
+    Text,
+    UrlOption,
+    parse_pool_url,
+)
 
 SCHEME = "embedded"
-_PARAMETERS = ("queue", "mode", "poll_interval", "autostart")
+OPTIONS: dict[str, UrlOption] = {
+    "queue": Text(help="the queue's name (default: default)"),
+    "mode": Choice(("thread", "process"), help="workers in threads, or processes forking horses"),
+    "poll_interval": Seconds(help="seconds an idle worker waits before it looks again"),
+    "autostart": Count(minimum=0, help="workers started on the first submit"),
+}
 
 
 @dataclass(frozen=True)
@@ -30,44 +42,21 @@ class EmbeddedURL:
 
 
 def parse_embedded_url(url: str) -> EmbeddedURL:
-    scheme, separator, rest = url.partition("://")
-    base, _, driver = scheme.partition("+")
-    if not separator or base.lower() != SCHEME:
-        raise WorkerPoolError(f"{url!r} is not an {SCHEME}:// URL")
-    location, _, query = rest.partition("?")
-    options: dict[str, Any] = {}
-    passed_on: list[tuple[str, str]] = []
-    for key, value in parse_qsl(query, keep_blank_values=True):
-        if key in _PARAMETERS:
-            options[key] = _option(url, key, value)
-        elif driver:
-            passed_on.append((key, value))
-        else:
-            raise WorkerPoolError(
-                f"unknown parameter {key!r} in {url!r} (known: {', '.join(_PARAMETERS)})"
-            )
-    if driver:
-        database = f"{driver}://{location}" + (f"?{urlencode(passed_on)}" if passed_on else "")
-    elif location in ("", "/"):
-        database = None
-    elif location.startswith("/"):
-        database = f"sqlite:///{location}"
-    else:
-        raise WorkerPoolError(
-            f"{url!r} names a host; an {SCHEME}:// URL names a SQLite file "
-            f"({SCHEME}:///abs/path.db) or a database URL after '+' ({SCHEME}+postgresql://…)"
+    parsed = parse_pool_url(url, SCHEME, OPTIONS, passthrough=lambda name: True)
+    options = {name: value for name, value in parsed.options.items() if value is not None}
+    location = url.partition("://")[2].partition("?")[0]
+    if parsed.transport:
+        return EmbeddedURL(parsed.transport_url(), options)
+    if parsed.passthrough:
+        raise PoolURLError(
+            f"unknown option {parsed.passthrough[0][0]!r} in {parsed.describe()!r}: the "
+            f"{SCHEME} pool takes {', '.join(sorted(OPTIONS))}"
         )
-    return EmbeddedURL(database, options)
-
-
-def _option(url: str, key: str, value: str) -> Any:
-    try:
-        if key == "poll_interval":
-            return float(value)
-        if key == "autostart":
-            return int(value)
-    except ValueError:
-        raise WorkerPoolError(
-            f"parameter {key!r} of {url!r} must be a number, not {value!r}"
-        ) from None
-    return value
+    if location in ("", "/"):
+        return EmbeddedURL(None, options)
+    if location.startswith("/"):
+        return EmbeddedURL(f"sqlite:///{location}", options)
+    raise PoolURLError(
+        f"{parsed.describe()!r} names a host; an {SCHEME}:// URL names a SQLite file "
+        f"({SCHEME}:///abs/path.db) or a database URL after '+' ({SCHEME}+postgresql://…)"
+    )

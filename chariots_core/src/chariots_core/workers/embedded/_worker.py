@@ -1,52 +1,34 @@
 """Workers of the embedded pool: loops that take messages and hand them to the runtime.
 
 A :class:`WorkerLoop` takes the next message of its queue, runs it with a :data:`JobRunner` and
-removes it (or hands it back for a retry). Its heartbeat in the worker roster says it is alive:
-in thread mode a :class:`WorkerGroup` runs loops in threads with one more thread beating for all;
-in process mode a single-threaded worker process beats in its own loop (:class:`InlineHeartbeat`).
+does what the outcome says with it (removes it, or hands it back for later). Its heartbeat in the
+worker roster says it is alive: in thread mode a :class:`WorkerGroup` runs loops in threads with
+one more thread beating for all; in process mode (:func:`serve_in_process`) a single-threaded
+worker process beats in its own loop and runs each job in a work horse.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from types import FrameType
 
-from chariots_core.database import utc_now
 from chariots_core.errors import BadRequest
-from chariots_core.jobs import JobMessage, JobStatus
-from chariots_core.workers._apps import get_app
-from chariots_core.workers._runtime import RunOutcome, new_worker_id
+from chariots_core.jobs import JobMessage
+from chariots_core.workers._outcome import MessageAction, RunOutcome
+from chariots_core.workers._runtime import new_worker_id
 from chariots_core.workers.embedded._queue import MessageQueue, TakenMessage
-from chariots_core.workers.embedded._roster import WorkerRoster
+from chariots_core.workers.kit.roster import InlineHeartbeat, WorkerRoster
+from chariots_core.workers.kit.work_horse import run_in_work_horse
 
 logger = logging.getLogger(__name__)
 
 #: runs one message as the worker of the given id (in this thread or in a work horse)
 JobRunner = Callable[[JobMessage, str], RunOutcome]
-
-
-@dataclass(frozen=True)
-class WorkerSettings:
-    """How often workers look for messages, and when a silent worker is taken for dead.
-
-    ``heartbeat_timeout`` is the job store's: a worker that has not beaten for that long is
-    dead, and the messages it held may be taken by others (as the runtime then lets their jobs
-    be claimed again). Workers beat every ``beat_interval`` (at most a second).
-    """
-
-    poll_interval: float
-    heartbeat_timeout: float
-
-    @property
-    def beat_interval(self) -> float:
-        return min(1.0, self.heartbeat_timeout / 4)
-
-    def live_since(self) -> datetime:
-        return utc_now() - timedelta(seconds=self.heartbeat_timeout)
 
 
 class WorkerLoop:
@@ -55,15 +37,17 @@ class WorkerLoop:
     def __init__(
         self,
         queue: MessageQueue,
+        roster: WorkerRoster,
         run: JobRunner,
-        settings: WorkerSettings,
+        poll_interval: float,
         stop: threading.Event,
         worker_id: str,
         tick: Callable[[], None] | None = None,
     ) -> None:
         self.queue = queue
+        self.roster = roster
         self.run = run
-        self.settings = settings
+        self.poll_interval = poll_interval
         self.stop = stop
         self.worker_id = worker_id
         self.tick = tick
@@ -80,11 +64,11 @@ class WorkerLoop:
                 logger.exception("worker %s failed to take a message", self.worker_id)
                 worked = False
             if not worked:
-                self.stop.wait(self.settings.poll_interval)
+                self.stop.wait(self.poll_interval)
 
     def work_once(self) -> bool:
         """Take and run one message; whether there was one."""
-        taken = self.queue.take(self.worker_id, self.settings.live_since())
+        taken = self.queue.take(self.worker_id, self.roster.live_since())
         if taken is None:
             return False
         try:
@@ -105,31 +89,12 @@ class WorkerLoop:
             # where the run got to is unknown: hand the message back; the runtime's claim lets
             # it run again only once the job is not running anywhere (its heartbeat went stale)
             logger.exception("job %s could not be run; handing it back", message.job_id)
-            self.queue.release(taken.row_id, self.worker_id, self.settings.beat_interval)
+            self.queue.release(taken.row_id, self.worker_id, self.roster.beat_interval)
             return
-        if outcome.retry:
-            self.queue.release(taken.row_id, self.worker_id, message.options.retry_interval)
-        elif not outcome.ran and _running_elsewhere(message):
-            # a redelivery that came before the job's own heartbeat went stale: try again later
-            self.queue.release(taken.row_id, self.worker_id, self.settings.beat_interval)
+        if outcome.action is MessageAction.later:
+            self.queue.release(taken.row_id, self.worker_id, outcome.delay)
         else:
             self.queue.delete(taken.row_id, self.worker_id)
-
-
-def _running_elsewhere(message: JobMessage) -> bool:
-    """Whether the job is running, in another worker's hands, and may go on — or was, and has
-    just been found lost (its heartbeat went stale between the failed claim and this look):
-    the message is handed back either way, and its next delivery claims a lost job."""
-    try:
-        store = get_app(message.app).job_store
-        job = None if store is None else store.get(message.job_id)
-    except LookupError:  # no such app here, no such job (any more)
-        return False
-    return (
-        job is not None
-        and job.status in (JobStatus.running, JobStatus.lost)
-        and not job.cancel_requested
-    )
 
 
 class WorkerGroup:
@@ -144,15 +109,21 @@ class WorkerGroup:
         queue: MessageQueue,
         roster: WorkerRoster,
         run: JobRunner,
-        settings: WorkerSettings,
+        poll_interval: float,
         count: int,
         label: str,
     ) -> None:
         self.roster = roster
-        self.settings = settings
         self.stop_event = threading.Event()
         self.loops = [
-            WorkerLoop(queue, run, settings, self.stop_event, new_worker_id(f"{label}{index}"))
+            WorkerLoop(
+                queue,
+                roster,
+                run,
+                poll_interval,
+                self.stop_event,
+                new_worker_id(f"{label}{index}"),
+            )
             for index in range(count)
         ]
         self._running = {loop.worker_id for loop in self.loops}
@@ -208,30 +179,38 @@ class WorkerGroup:
                     self._all_stopped.set()
 
     def _beat(self) -> None:
-        while not self._all_stopped.wait(self.settings.beat_interval):
+        while not self._all_stopped.wait(self.roster.beat_interval):
             with self._lock:
                 try:
-                    self.roster.beat(self._running, dead_before=self.settings.live_since())
+                    self.roster.beat(self._running)
                 except Exception:  # a missed beat is retried at the next interval
                     logger.warning("workers' heartbeat failed", exc_info=True)
 
 
-class InlineHeartbeat:
-    """The heartbeat of one worker, called from its own thread (at most every beat interval):
-    a forking worker keeps other threads away from the database (see ``_work_horse``)."""
+def serve_in_process(
+    queue: MessageQueue,
+    roster: WorkerRoster,
+    poll_interval: float,
+    label: str,
+    ready: Callable[[], None],
+) -> None:
+    """A worker process's life (the target of the kit's supervised worker processes): one
+    worker, beating in its own loop, each job in a work horse; SIGTERM or SIGINT stop it once
+    the job in hand is done."""
+    stop = threading.Event()
 
-    def __init__(self, roster: WorkerRoster, worker_id: str, settings: WorkerSettings) -> None:
-        self.roster = roster
-        self.worker_id = worker_id
-        self.settings = settings
-        self._next = 0.0
+    def stop_on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
 
-    def __call__(self) -> None:
-        now = time.monotonic()
-        if now < self._next:
-            return
-        self._next = now + self.settings.beat_interval
-        try:
-            self.roster.beat([self.worker_id], dead_before=self.settings.live_since())
-        except Exception:  # a missed beat is retried at the next interval
-            logger.warning("heartbeat of worker %s failed", self.worker_id, exc_info=True)
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGINT, stop_on_signal)
+    worker_id = new_worker_id(label)
+    beat = InlineHeartbeat(roster, worker_id)
+    run = functools.partial(run_in_work_horse, while_waiting=beat)
+    loop = WorkerLoop(queue, roster, run, poll_interval, stop, worker_id, tick=beat)
+    roster.join([worker_id])
+    ready()
+    try:
+        loop.serve()
+    finally:
+        roster.leave(worker_id)

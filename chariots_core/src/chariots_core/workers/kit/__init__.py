@@ -1,0 +1,81 @@
+"""The kit every worker pool stands on: what two pools would both need, public and documented.
+
+A pool is a short adapter over its backend; everything else is here:
+
+- :mod:`~chariots_core.workers.kit.urls`: one parser of ``backend[+transport]://…?option=value``
+  URLs with typed options (:class:`Seconds`, :class:`Count`, :class:`Flag`, :class:`Choice`,
+  :class:`Text`, :class:`Levels`) and password-free descriptions;
+- :mod:`~chariots_core.workers.kit.processes`: supervised worker processes (readiness, graceful
+  stop then kill, orphan watchdog, replacement of dead processes, clean-up at exit):
+  ``start_workers``, ``stop_workers`` and ``chariots worker --concurrency N``;
+- :mod:`~chariots_core.workers.kit.work_horse`: one job in a forked child with a hard timeout;
+- :mod:`~chariots_core.workers.kit.forking`: fork hygiene and orphan watchdogs;
+- :mod:`~chariots_core.workers.kit.roster`: a roster of worker heartbeats in the app's database,
+  for backends that cannot list their workers.
+
+With the runtime's :func:`~chariots_core.workers.run_job` (whose outcome says what to do with
+the message: :class:`~chariots_core.workers.MessageAction`) and
+:func:`~chariots_core.workers.fail_run` (failing a run from outside the job), and the test
+services of :mod:`chariots_core.testing.services`.
+"""
+
+from chariots_core.workers.kit.forking import (
+    fork_context,
+    prepare_fork,
+    stop_when_orphaned,
+    when_orphaned,
+)
+from chariots_core.workers.kit.processes import (
+    WorkerProcesses,
+    WorkerProcessesFailed,
+    WorkerProcessTarget,
+    descendants,
+    exit_reason,
+    kill_tree,
+)
+from chariots_core.workers.kit.roster import InlineHeartbeat, WorkerRecord, WorkerRoster
+from chariots_core.workers.kit.urls import (
+    Choice,
+    Count,
+    Flag,
+    Levels,
+    PoolURL,
+    PoolURLError,
+    Seconds,
+    Text,
+    UrlOption,
+    hide_password,
+    parse_pool_url,
+    with_query,
+)
+from chariots_core.workers.kit.work_horse import WorkHorseFailed, run_in_work_horse
+
+__all__ = [
+    "Choice",
+    "Count",
+    "Flag",
+    "InlineHeartbeat",
+    "Levels",
+    "PoolURL",
+    "PoolURLError",
+    "Seconds",
+    "Text",
+    "UrlOption",
+    "WorkHorseFailed",
+    "WorkerProcessTarget",
+    "WorkerProcesses",
+    "WorkerProcessesFailed",
+    "WorkerRecord",
+    "WorkerRoster",
+    "descendants",
+    "exit_reason",
+    "fork_context",
+    "hide_password",
+    "kill_tree",
+    "parse_pool_url",
+    "prepare_fork",
+    "run_in_work_horse",
+    "stop_when_orphaned",
+    "when_orphaned",
+    "with_query",
+]
