@@ -326,7 +326,7 @@ def test_stop_workers_lets_the_job_in_hand_finish(
 
     assert app.get_job(job.id).status is JobStatus.done
     assert pool.n_workers == 0
-    assert pool.embedded_workers.processes == []
+    assert pool.background_workers.pids == []
 
 
 def test_stop_workers_past_its_timeout_stops_cold_and_the_job_is_lost(
@@ -349,12 +349,12 @@ def test_stop_workers_past_its_timeout_stops_cold_and_the_job_is_lost(
 
 def test_the_workers_housekeeping_options_reach_rq(pool: RQWorkerPool) -> None:
     pool.start_workers(1)
-    ((name, _),) = pool.embedded_workers.processes
+    (key,) = pool.redis.smembers(f"rq:workers:{pool.queue_name}")
 
-    registered = pool.redis.hgetall(f"rq:worker:{name}")
+    registered = pool.redis.hgetall(key)
 
     assert registered[b"queues"].decode().split(",") == pool.queue_names
-    assert 0 < pool.redis.ttl(f"rq:worker:{name}") <= FAST_WORKERS["worker_ttl"] + 60
+    assert 0 < pool.redis.ttl(key) <= FAST_WORKERS["worker_ttl"] + 60
 
 
 def test_a_stop_asked_before_the_work_loop_ends_the_worker_cleanly(pool: RQWorkerPool) -> None:

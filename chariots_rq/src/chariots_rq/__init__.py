@@ -1,14 +1,16 @@
-"""chariots-rq: the RQ worker pool of chariots.
-
-``RQWorkerPool(redis=Redis())`` or ``get_worker_pool("rq://localhost:6379/0")``; its workers run
-with ``chariots worker --pool rq://… --app package.module:app``, and tests start embedded ones
-with ``pool.start_workers()`` or :class:`chariots_rq.testing.RQWorkerContext`.
-"""
+"""chariots-rq: the RQ worker pool of chariots (``RQWorkerPool(redis=Redis())``, or
+``get_worker_pool("rq://localhost:6379/0")``; workers: ``chariots worker --pool rq://…``,
+``pool.start_workers()`` or :class:`chariots_rq.testing.RQWorkerContext`)."""
 
 from importlib.metadata import PackageNotFoundError, version
 
-from chariots_rq._options import DEFAULT_PRIORITIES, DEFAULT_QUEUE, RQURLError, WorkerOptions
-from chariots_rq.pool import RQWorkerPool
+from chariots_rq.pool import (
+    DEFAULT_PRIORITIES,
+    DEFAULT_QUEUE,
+    RQURLError,
+    RQWorkerPool,
+    WorkerOptions,
+)
 
 try:
     __version__ = version("chariots-rq")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import math
-import threading
+import signal
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from redis import Redis
+from redis.connection import URL_QUERY_ARGUMENT_PARSERS
 from rq import Callback, Queue, Retry
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
@@ -18,63 +21,101 @@ from rq.job import JobStatus as RQJobStatus
 from rq.serializers import JSONSerializer
 from rq.worker_registration import WORKERS_BY_QUEUE_KEY
 
+from chariots_core.jobs import JobMessage
 from chariots_core.workers import BaseWorkerPool, Capability
-from chariots_rq import task
-from chariots_rq._options import (
-    DEFAULT_PRIORITIES,
-    DEFAULT_QUEUE,
-    RQURLError,
-    WorkerOptions,
-    check_seconds,
-    parse_priorities,
-    parse_url,
-    rq_seconds,
-    safe_url,
-    validated_mapping,
+from chariots_core.workers.kit import (
+    BackgroundWorkers,
+    Choice,
+    Count,
+    Flag,
+    Levels,
+    PoolURLError,
+    Seconds,
+    Text,
+    UrlOption,
+    parse_pool_url,
+    run_in_foreground,
 )
-from chariots_rq.worker import EmbeddedWorkers, run_foreground
+from chariots_rq import task, worker
 
-if TYPE_CHECKING:
-    from chariots_core.jobs import JobMessage
-    from chariots_core.pipelines import PipelinesServer
-
-#: ``queue_kwargs`` the pool sets itself (a JSON serializer, its own queue names and Redis)
-_RESERVED_QUEUE_KWARGS = frozenset({"connection", "serializer"})
+#: the queue chariots jobs go to unless told otherwise
+DEFAULT_QUEUE = "chariots"
+#: the priorities that get a queue of their own, by default; others go to the nearest one
+DEFAULT_PRIORITIES = tuple(range(-10, 11))
 #: RQ states in which a job has not started: ``cancel`` removes it from its queue
-_NOT_STARTED = frozenset(
-    {RQJobStatus.QUEUED, RQJobStatus.SCHEDULED, RQJobStatus.DEFERRED, RQJobStatus.CREATED}
-)
+_NOT_STARTED = {
+    RQJobStatus.QUEUED,
+    RQJobStatus.SCHEDULED,
+    RQJobStatus.DEFERRED,
+    RQJobStatus.CREATED,
+}
+#: a second SIGTERM is RQ's cold stop (killing the horse, unregistering), ignored within 1 s
+_PROCESS_OPTIONS: dict[str, Any] = {"cold_signal": signal.SIGTERM, "cold_after": 1.1}
+#: an ``rq://`` URL (or a pool argument) that cannot be used; the message says why
+RQURLError = PoolURLError
+#: how the pool's workers run: each field is also a query parameter of ``rq://`` URLs
+WORKER_OPTIONS: dict[str, UrlOption] = {
+    "fork": Flag(True, "run each job in a forked work horse (rq.Worker), else in the worker"),
+    "worker_ttl": Count(420, "seconds a worker's registration lives without a beat", minimum=16),
+    "job_monitoring_interval": Count(30, "seconds between a forking worker's job heartbeats"),
+    "maintenance_interval": Count(600, "seconds between cleanups of the queues' registries"),
+    "abandoned_after": Count(60, "seconds after a job's last beat it counts abandoned", minimum=0),
+    "logging_level": Choice(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "INFO"),
+}
+#: the pool's own query parameters of ``rq://`` URLs (the rest go to Redis)
+POOL_OPTIONS: dict[str, UrlOption] = {
+    "queue": Text(help="the queue's name (default: chariots)"),
+    "timeout": Seconds(help="seconds a job may run when its options give none"),
+    "result_ttl": Seconds(help="seconds RQ keeps a finished job's record"),
+    "failure_ttl": Seconds(help="seconds RQ keeps a failed job's record"),
+    "priorities": Levels(help="the priority levels that get a queue each (-10..10)"),
+}
+_REDIS_PARAMETERS = frozenset(URL_QUERY_ARGUMENT_PARSERS) | {
+    "client_name", "lib_name", "lib_version", "username", "password", "path", "ssl_keyfile",
+    "ssl_certfile", "ssl_cert_reqs", "ssl_ca_certs", "ssl_ca_path", "ssl_ca_data",
+    "ssl_password", "ssl_ciphers",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How the RQ workers of a pool run: the fields of :data:`WORKER_OPTIONS` (also query
+    parameters of ``rq://`` URLs); ``abandoned_after`` replaces RQ's own grace of 60 s."""
+
+    fork: bool = True
+    worker_ttl: int = 420
+    job_monitoring_interval: int = 30
+    maintenance_interval: int = 600
+    abandoned_after: int = 60
+    logging_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        for name, option in WORKER_OPTIONS.items():
+            object.__setattr__(self, name, option.check(name, getattr(self, name)))
+
+    def replace(self, **changes: Any) -> WorkerOptions:
+        unknown = set(changes) - {field.name for field in fields(self)}
+        if unknown:
+            raise TypeError(
+                f"unknown worker options {sorted(unknown)} (known: {list(WORKER_OPTIONS)})"
+            )
+        return replace(self, **changes)
 
 
 class RQWorkerPool(BaseWorkerPool):
     """A worker pool on RQ: jobs are RQ jobs in Redis, run by RQ workers.
 
-    Build it from a Redis client (``RQWorkerPool(redis=Redis())``, or positionally), from
-    ``redis_kwargs`` for ``redis.Redis(**redis_kwargs)``, or from a URL with
-    :meth:`from_url` (``rq://host:6379/0?queue=ml&timeout=600``). With none of them it uses
-    ``Redis()`` (localhost:6379, database 0).
+    Built from a Redis client (``RQWorkerPool(redis=Redis())``), ``redis_kwargs``, or a URL
+    (:meth:`from_url`); ``Redis()`` otherwise. ``queue`` (default ``chariots``), ``timeout``
+    (when a job's options give none; default: no limit), ``result_ttl``/``failure_ttl`` (RQ's own
+    records), ``priorities`` (the levels that get a queue each, listened to highest first; a job
+    goes to the highest level not above its priority), ``queue_kwargs`` for ``rq.Queue`` (JSON
+    always), ``worker_options`` (:class:`WorkerOptions`, or a mapping).
 
-    - ``queue``: the queue's name (default ``"chariots"``; also ``queue_kwargs["name"]``);
-      ``queue_kwargs`` go to ``rq.Queue`` (such as ``is_async=False``), but the serializer is
-      always JSON and the connection is ``redis``;
-    - ``timeout``: seconds a job may run when its options give none (default: no limit; RQ's
-      own default of 180 s would kill long trainings); ``queue_kwargs["default_timeout"]`` too;
-    - ``result_ttl``, ``failure_ttl``: seconds RQ keeps its record of a finished or failed job
-      (RQ's defaults otherwise; a job's ``ttl`` option sets both). The chariots job store keeps
-      its own record by its own rules;
-    - ``priorities``: the priority levels that get a queue each (default -10 to 10); workers
-      listen to them highest first, and a job goes to the queue of the highest level not above
-      its priority (the lowest level for priorities below every level);
-    - ``worker_options``: how this pool's workers run (:class:`WorkerOptions`, or a mapping).
-
-    What a job's options ask is done by RQ itself: ``timeout`` is RQ's job timeout (a forking
-    worker kills the work horse), ``retries`` and ``retry_interval`` are RQ's ``Retry``,
-    ``delay`` schedules it (``enqueue_at`` the end of the delay; RQ's scheduler, run by the
-    workers, starts it), ``priority`` picks the queue. RQ's schedule counts whole seconds, so a
-    delay or retry interval is rounded up (a job never starts early; it may start up to about two
-    seconds late). :meth:`cancel` cancels a queued RQ job and stops a running one
-    (``send_stop_job_command``); a job whose worker died is found by RQ's registry cleanup and
-    marked ``lost`` (or retried, if it has retries left).
+    RQ does what a job's options ask: ``timeout`` (the work horse is killed), ``retries`` (RQ's
+    ``Retry``), ``delay`` (``enqueue_at``), ``priority`` (the queue); its schedule counts whole
+    seconds, so delays and retry intervals are rounded up. :meth:`cancel` cancels a queued job
+    and stops a running one (``send_stop_job_command``).
     """
 
     backend: ClassVar[str] = "rq"
@@ -102,14 +143,14 @@ class RQWorkerPool(BaseWorkerPool):
         priorities: Iterable[int] | str = DEFAULT_PRIORITIES,
         worker_options: WorkerOptions | Mapping[str, Any] | None = None,
     ) -> None:
-        redis_kwargs = validated_mapping("redis_kwargs", redis_kwargs)
-        queue_kwargs = validated_mapping("queue_kwargs", queue_kwargs)
+        redis_kwargs = _mapping("redis_kwargs", redis_kwargs)
+        queue_kwargs = _mapping("queue_kwargs", queue_kwargs)
         if redis is not None and redis_kwargs:
             raise TypeError("give the pool a Redis client or redis_kwargs, not both")
         if redis is not None and not isinstance(redis, Redis):
             raise TypeError(f"redis must be a redis.Redis client, not {type(redis).__name__}")
         self.redis: Redis = redis if redis is not None else Redis(**redis_kwargs)
-        reserved = _RESERVED_QUEUE_KWARGS & set(queue_kwargs)
+        reserved = {"connection", "serializer"} & set(queue_kwargs)
         if reserved:
             raise TypeError(
                 f"queue_kwargs cannot set {sorted(reserved)}: the pool's messages are JSON and its "
@@ -120,22 +161,16 @@ class RQWorkerPool(BaseWorkerPool):
             raise TypeError(
                 f"two queue names given: queue={queue!r}, queue_kwargs name={name_kwarg!r}"
             )
-        self.queue_name: str = queue or name_kwarg or DEFAULT_QUEUE
-        if not isinstance(self.queue_name, str) or not self.queue_name.strip():
-            raise RQURLError(f"a queue name is a non-empty string, not {self.queue_name!r}")
+        check = {name: option.check for name, option in POOL_OPTIONS.items()}
+        self.queue_name: str = check["queue"]("queue", queue or name_kwarg or DEFAULT_QUEUE)
         default_timeout = queue_kwargs.pop("default_timeout", None)
-        if timeout is None and default_timeout is not None:
-            timeout = default_timeout
-        self.timeout = check_seconds("timeout", timeout)
-        self.result_ttl = check_seconds("result_ttl", result_ttl)
-        self.failure_ttl = check_seconds("failure_ttl", failure_ttl)
-        self.priorities: tuple[int, ...] = parse_priorities(priorities)
-        if worker_options is None:
-            worker_options = WorkerOptions()
-        elif isinstance(worker_options, Mapping):
-            worker_options = WorkerOptions().replace(**worker_options)
+        self.timeout = check["timeout"]("timeout", default_timeout if timeout is None else timeout)
+        self.result_ttl = check["result_ttl"]("result_ttl", result_ttl)
+        self.failure_ttl = check["failure_ttl"]("failure_ttl", failure_ttl)
+        self.priorities: tuple[int, ...] = check["priorities"]("priorities", priorities)
+        if not isinstance(worker_options, WorkerOptions):
+            worker_options = WorkerOptions().replace(**(worker_options or {}))
         self.worker_options: WorkerOptions = worker_options
-        self._queue_kwargs = queue_kwargs
         self.queues: list[Queue] = [
             Queue(
                 self.queue_name_for(level),
@@ -145,31 +180,29 @@ class RQWorkerPool(BaseWorkerPool):
             )
             for level in self.priorities
         ]
-        self._queues_by_level = dict(zip(self.priorities, self.queues, strict=True))
-        self._embedded: EmbeddedWorkers | None = None
-        self._embedded_lock = threading.Lock()
+        #: the worker processes :meth:`start_workers` started
+        self.background_workers = BackgroundWorkers("chariots-rq-worker", **_PROCESS_OPTIONS)
         self.url: str | None = None
-
-    # -- construction ---------------------------------------------------------------------------
 
     @classmethod
     def from_url(cls, url: str) -> RQWorkerPool:
         """``rq://[user:password@]host[:port][/db]``, ``rq+rediss://…`` (TLS), ``rq+unix:///path
-        /to/redis.sock?db=0``, with query parameters for the pool (``queue``, ``timeout``,
-        ``result_ttl``, ``failure_ttl``, ``priorities`` as ``-2..2`` or ``0,5,10``), for its
-        workers (``fork``, ``worker_ttl``, ``job_monitoring_interval``, ``maintenance_interval``,
-        ``abandoned_after``, ``logging_level``) and for Redis (``socket_timeout``, …)."""
-        parsed = parse_url(url)
+        /to/redis.sock?db=0``, with the pool's options (:data:`POOL_OPTIONS`), its workers'
+        (:data:`WORKER_OPTIONS`) and Redis's connection parameters (``socket_timeout``, …)."""
+        parsed = parse_pool_url(
+            url, "rq", {**POOL_OPTIONS, **WORKER_OPTIONS},
+            transports=("redis", "rediss", "unix"), default_transport="redis",
+            passthrough=_REDIS_PARAMETERS, numbered_databases=("redis", "rediss"),
+        )  # fmt: skip
         try:
-            redis = Redis.from_url(parsed.redis_url)
+            redis = Redis.from_url(parsed.transport_url())
         except ValueError as error:
-            raise RQURLError(f"cannot connect the pool to {safe_url(url)!r}: {error}") from None
-        pool = cls(redis, **parsed.pool_kwargs)
+            raise RQURLError(f"cannot connect the pool to {parsed.describe()!r}: {error}") from None
+        given = {name: value for name, value in parsed.options.items() if parsed.given(name)}
+        workers = {name: given.pop(name) for name in list(given) if name in WORKER_OPTIONS}
+        pool = cls(redis, worker_options=workers, **given)
         pool.url = url
         return pool
-
-    def attach(self, app: PipelinesServer) -> None:
-        """Nothing to set up: RQ's workers find the app by the name in each message."""
 
     # -- queues ---------------------------------------------------------------------------------
 
@@ -185,9 +218,9 @@ class RQWorkerPool(BaseWorkerPool):
 
     def queue_for(self, priority: int) -> Queue:
         """The queue a job of this priority goes to."""
-        for level in self.priorities:  # highest first
+        for level, queue in zip(self.priorities, self.queues, strict=True):  # highest first
             if level <= priority:
-                return self._queues_by_level[level]
+                return queue
         return self.queues[-1]
 
     # -- jobs -----------------------------------------------------------------------------------
@@ -196,121 +229,100 @@ class RQWorkerPool(BaseWorkerPool):
         """Enqueue an RQ job naming :func:`chariots_rq.task.run_message` with the message as
         its one argument (JSON text); returns RQ's status (``queued``, or ``scheduled``)."""
         options = message.options
-        queue = self.queue_for(options.priority)
         timeout = options.timeout if options.timeout is not None else self.timeout
-        result_ttl = options.ttl if options.ttl is not None else self.result_ttl
-        failure_ttl = options.ttl if options.ttl is not None else self.failure_ttl
-        enqueue_kwargs: dict[str, Any] = {
+        kwargs: dict[str, Any] = {
             "job_id": message.job_id,
-            "job_timeout": -1 if timeout is None else rq_seconds(timeout),
+            "job_timeout": -1 if timeout is None else _whole_seconds(timeout),
             "description": f"chariots job {message.job_id}: {message.app}/{message.pipeline}",
             "on_failure": Callback(task.ON_FAILURE),
             "on_stopped": Callback(task.ON_STOPPED),
         }
-        if result_ttl is not None:
-            enqueue_kwargs["result_ttl"] = rq_seconds(result_ttl)
-        if failure_ttl is not None:
-            enqueue_kwargs["failure_ttl"] = rq_seconds(failure_ttl)
+        for key, ttl in (("result_ttl", self.result_ttl), ("failure_ttl", self.failure_ttl)):
+            if (options.ttl or ttl) is not None:
+                kwargs[key] = _whole_seconds(options.ttl or ttl or 0)
         if options.retries:
-            # RQ schedules a retry in whole seconds, truncated: one more second makes the
-            # interval a floor, never cut short
-            interval = rq_seconds(options.retry_interval) + 1 if options.retry_interval else 0
-            enqueue_kwargs["retry"] = Retry(max=options.retries, interval=interval)
-        text = message.to_json()
+            # RQ truncates its intervals to whole seconds: one more makes the interval a floor
+            interval = _whole_seconds(options.retry_interval) + 1 if options.retry_interval else 0
+            kwargs["retry"] = Retry(max=options.retries, interval=interval)
+        queue, text = self.queue_for(options.priority), message.to_json()
         if options.delay:
-            # RQ's schedule counts whole seconds (it truncates): round the start up, so that
-            # the job never starts before its delay is over
+            # RQ's schedule counts whole seconds: round the start up, never early
             start = datetime.fromtimestamp(math.ceil(time.time() + options.delay), timezone.utc)
-            job = queue.enqueue_at(start, task.RUN_MESSAGE, text, **enqueue_kwargs)
+            job = queue.enqueue_at(start, task.RUN_MESSAGE, text, **kwargs)
         else:
-            job = queue.enqueue(task.RUN_MESSAGE, text, **enqueue_kwargs)
+            job = queue.enqueue(task.RUN_MESSAGE, text, **kwargs)
         return str(job.get_status(refresh=False).value)
 
     def cancel(self, job_id: str) -> bool:
-        """Cancel the RQ job if it has not started (it leaves its queue, or the schedule), stop
-        it if it runs (``send_stop_job_command``: its worker kills the work horse, and the job
-        ends ``cancelled``). ``False`` when RQ has no such job or it has finished."""
+        """Cancel the RQ job if it has not started, stop it if it runs (its worker kills the
+        work horse, and the job ends ``cancelled``). ``False`` when RQ has no such job or it
+        has finished."""
         try:
             job = RQJob.fetch(job_id, connection=self.redis, serializer=JSONSerializer)
-        except NoSuchJobError:
-            return False
-        status = job.get_status(refresh=False)
-        try:
+            status = job.get_status(refresh=False)
             if status in _NOT_STARTED:
                 job.cancel()
                 return True
             if status == RQJobStatus.STARTED:
                 send_stop_job_command(self.redis, job_id, serializer=JSONSerializer)
                 return True
-        except InvalidJobOperation:
-            return False  # it moved on meanwhile (started, finished, cancelled)
+        except (NoSuchJobError, InvalidJobOperation):  # gone, or moved on meanwhile
+            return False
         return False
 
     # -- workers --------------------------------------------------------------------------------
 
     @property
     def n_workers(self) -> int:
-        """RQ workers alive and listening on any of this pool's queues (not the other workers
-        of the Redis server). A worker killed outright counts until its registration expires
-        (``worker_ttl``)."""
-        keys: set[str] = set()
+        """RQ workers alive and listening on any of this pool's queues. A worker killed outright
+        counts until its registration expires (``worker_ttl``)."""
         with self.redis.pipeline(transaction=False) as pipeline:
             for name in self.queue_names:
                 pipeline.smembers(WORKERS_BY_QUEUE_KEY % name)
-            for members in pipeline.execute():
-                keys.update(_text(member) for member in members)
+            keys = sorted({_text(key) for members in pipeline.execute() for key in members})
         if not keys:
             return 0
-        ordered = sorted(keys)
         with self.redis.pipeline(transaction=False) as pipeline:
-            for key in ordered:
+            for key in keys:
                 pipeline.exists(key)
                 pipeline.hexists(key, "death")
             answers = pipeline.execute()
         return sum(
-            1 for index in range(len(ordered)) if answers[2 * index] and not answers[2 * index + 1]
+            1
+            for exists, dead in zip(answers[::2], answers[1::2], strict=True)
+            if exists and not dead
         )
-
-    @property
-    def embedded_workers(self) -> EmbeddedWorkers:
-        """The worker processes :meth:`start_workers` forked from this process."""
-        with self._embedded_lock:
-            if self._embedded is None:
-                self._embedded = EmbeddedWorkers(self)
-            return self._embedded
 
     def start_workers(
         self, n: int = 1, *, worker_options: WorkerOptions | Mapping[str, Any] | None = None
     ) -> None:
         """Fork ``n`` RQ workers from this process (they run the apps registered here); returns
-        once they are registered. ``worker_options`` overrides the pool's for these workers
-        (embedded workers log at WARNING unless told otherwise)."""
-        options = self._options_for(worker_options, embedded=True)
-        self.embedded_workers.start(n, options)
+        once they listen. Embedded workers log at WARNING unless told otherwise."""
+        self.background_workers.start(
+            functools.partial(worker.work, self, self._options_for(worker_options)), n
+        )
 
     def stop_workers(self, timeout: float = 30.0) -> None:
         """Stop the workers :meth:`start_workers` started: each finishes its job in hand within
-        ``timeout`` seconds, or is stopped cold (its job killed and marked ``lost``)."""
-        with self._embedded_lock:
-            embedded = self._embedded
-        if embedded is not None:
-            embedded.stop(timeout)
+        ``timeout`` seconds, or is killed (its job then ends ``lost``)."""
+        self.background_workers.stop(timeout)
 
     def run_worker(self, concurrency: int = 1) -> None:
         """Run RQ workers in the foreground (``chariots worker``): this process is the worker
-        when ``concurrency`` is 1, else RQ's ``WorkerPool`` runs that many forked workers. The
-        first SIGINT/SIGTERM lets the jobs in hand finish; a second one kills them."""
-        run_foreground(self, self.worker_options, concurrency)
+        when ``concurrency`` is 1, else that many supervised worker processes. The first
+        SIGINT/SIGTERM lets the jobs in hand finish; a second one kills them."""
+        target = functools.partial(worker.work, self, self.worker_options)
+        run_in_foreground(target, concurrency, name="chariots-rq-worker", **_PROCESS_OPTIONS)
 
     def _options_for(
-        self, worker_options: WorkerOptions | Mapping[str, Any] | None, *, embedded: bool
+        self, worker_options: WorkerOptions | Mapping[str, Any] | None
     ) -> WorkerOptions:
         if isinstance(worker_options, WorkerOptions):
             return worker_options
         changes = dict(worker_options or {})
-        if embedded and self.worker_options.logging_level == WorkerOptions.logging_level:
+        if self.worker_options.logging_level == WorkerOptions.logging_level:
             changes.setdefault("logging_level", "WARNING")
-        return self.worker_options.replace(**changes) if changes else self.worker_options
+        return self.worker_options.replace(**changes)
 
     # -- the rest -------------------------------------------------------------------------------
 
@@ -319,28 +331,28 @@ class RQWorkerPool(BaseWorkerPool):
         self.stop_workers()
         self.redis.close()
 
-    @property
-    def location(self) -> tuple[Any, ...]:
-        """Where the pool's jobs go: the Redis server and database, and the queues."""
-        kwargs = self.redis.connection_pool.connection_kwargs
-        return (
-            kwargs.get("host"),
-            kwargs.get("port"),
-            kwargs.get("path"),
-            kwargs.get("db", 0),
-            tuple(self.queue_names),
-        )
-
     def describe(self) -> str:
         kwargs = self.redis.connection_pool.connection_kwargs
-        if kwargs.get("path"):
-            where = f"unix:{kwargs['path']}"
-        else:
-            where = f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}"
+        where = (
+            f"unix:{kwargs['path']}"
+            if kwargs.get("path")
+            else f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}"
+        )
         levels = len(self.priorities)
         return f"rq pool on redis {where}/{kwargs.get('db', 0)}, queue {self.queue_name!r}" + (
             f" ({levels} priority levels)" if levels > 1 else ""
         )
+
+
+def _whole_seconds(value: float) -> int:
+    """RQ counts whole seconds: round a duration up (never to 0)."""
+    return max(1, math.ceil(value))
+
+
+def _mapping(name: str, value: Mapping[str, Any] | None) -> dict[str, Any]:
+    if value is not None and not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping, not {type(value).__name__}")
+    return dict(value or {})
 
 
 def _text(value: bytes | str) -> str:

@@ -11,16 +11,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import traceback
 from typing import TYPE_CHECKING, Any
 
 from rq.exceptions import AbandonedJobError
 from rq.job import get_current_job
 
-from chariots_core.errors import ChariotsError
-from chariots_core.jobs import JobMessage, JobStatus, JobStore
-from chariots_core.workers import get_app
-from chariots_core.workers._runtime import run_job
+from chariots_core.errors import ChariotsError, JobCancelled, WorkerStopped, WorkHorseDied
+from chariots_core.jobs import JobMessage, JobStatus
+from chariots_core.workers import RunOutcome, fail_run, run_job
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -47,29 +45,24 @@ rq_worker_pid: int | None = None
 
 def worker_id(rq_worker_name: str | None) -> str:
     """The chariots worker id of a run inside the RQ worker ``rq_worker_name``: its host, the
-    RQ worker's pid (not its work horse's: the worker is what lives and dies) and the RQ
-    worker's name, which the callbacks match."""
-    pid = rq_worker_pid or os.getpid()
-    return f"{socket.gethostname()}:{pid}:rq-{rq_worker_name or 'none'}"
+    RQ worker's pid (not its work horse's: the worker is what lives and dies) and its name."""
+    return f"{socket.gethostname()}:{rq_worker_pid or os.getpid()}:rq-{rq_worker_name or 'none'}"
 
 
 def run_message(message_json: str) -> dict[str, Any]:
     """Run one delivery of a chariots job (the function RQ's job names)."""
     rq_job = get_current_job()
-    outcome = run_job(
-        message_json,
-        worker_id(None if rq_job is None else rq_job.worker_name),
-        native_status="started",
-    )
-    status = None if outcome.status is None else outcome.status.value
+    name = None if rq_job is None else rq_job.worker_name
+    outcome = run_job(message_json, worker_id(name), native_status="started")
     if outcome.retry:
         raise JobFailed(f"job {outcome.job_id} failed and will be retried: {_reason(outcome)}")
     if outcome.ran and outcome.status is JobStatus.failed:
         if rq_job is not None:
-            # the runtime's word is final (no retries left, or an error retrying cannot mend):
-            # RQ must not run it again
-            rq_job.retries_left = 0
+            rq_job.retries_left = 0  # the runtime's word is final: RQ must not run it again
         raise JobFailed(f"job {outcome.job_id} failed: {_reason(outcome)}")
+    # a delivery not to run (RQ delivers a job once, or again on its own Retry, and starts a
+    # delayed one when due): nothing to hand back
+    status = None if outcome.status is None else outcome.status.value
     return {"job_id": outcome.job_id, "ran": outcome.ran, "status": status}
 
 
@@ -80,104 +73,54 @@ def on_failure(
     exc_value: BaseException | None,
     tb: TracebackType | None,
 ) -> None:
-    """RQ's failure callback: in the horse when :func:`run_message` raised, in a cleaning worker
-    when the job was abandoned (its worker died without a word)."""
+    """RQ's failure callback: in the horse when :func:`run_message` raised, in the worker when
+    it killed the horse (the job's timeout), in a cleaning worker when the job was abandoned."""
     if exc_type is not None and issubclass(exc_type, JobFailed):
         return  # the runtime recorded it
-    found = _job_store(rq_job)
-    if found is None:
-        return
-    store, job_id = found
     if exc_type is not None and issubclass(exc_type, AbandonedJobError):
-        if store.mark_lost(job_id, native_status="abandoned"):
-            logger.warning("RQ found job %s abandoned by its worker: marked lost", job_id)
+        error = WorkerStopped(f"RQ found job {rq_job.id} abandoned by its worker")
+        _end(rq_job, error, own_run=False, native_status="abandoned")
         return
-    error = {
-        "type": getattr(exc_type, "__name__", "Error"),
-        "message": str(exc_value),
-        "traceback": "".join(traceback.format_exception(exc_type, exc_value, tb))
-        if exc_type is not None and exc_value is not None
-        else None,
-    }
-    # a failure around the runtime rather than in the job: RQ retries it if it can
-    status = JobStatus.queued if rq_job.should_retry else JobStatus.failed
-    finished = _finish_running(store, job_id, rq_job.worker_name, status, error)
-    if not finished and status is JobStatus.failed:
-        store.fail_unstarted(job_id, error)
+    _end(rq_job, exc_value if exc_value is not None else ChariotsError("the RQ job failed"))
 
 
 def on_stopped(rq_job: RQJob, connection: Redis) -> None:
     """RQ's stopped callback (in the worker whose horse it killed on ``send_stop_job_command``):
     the job ends ``cancelled``."""
-    found = _job_store(rq_job)
-    if found is None:
-        return
-    store, job_id = found
-    error: dict[str, str | None] = {
-        "type": "JobCancelled",
-        "message": f"job {job_id} was stopped by its RQ worker (send_stop_job_command)",
-        "traceback": None,
-    }
-    _finish_running(store, job_id, rq_job.worker_name, JobStatus.cancelled, error)
+    _end(
+        rq_job,
+        JobCancelled(
+            f"job {rq_job.id} was stopped by its RQ worker (a cancel: send_stop_job_command)"
+        ),
+    )
 
 
 def on_work_horse_killed(rq_job: RQJob, retpid: int, ret_val: int, rusage: Any) -> None:
     """The forking worker's handler for a work horse that died on its own (killed, out of
-    memory): the job is ``lost``; RQ runs it again if it has retries left."""
-    found = _job_store(rq_job)
-    if found is None:
-        return
-    store, job_id = found
-    reason = f"work horse died (wait status {ret_val})"
-    if store.mark_lost(job_id, native_status="horse died"):
-        logger.warning("job %s: %s, marked lost", job_id, reason)
+    memory): the run fails, and runs again if the job has retries left."""
+    _end(rq_job, WorkHorseDied(f"the work horse of job {rq_job.id} died (wait status {ret_val})"))
 
 
-def mark_lost(rq_job: RQJob, native_status: str) -> bool:
-    """Mark the job lost now (a worker stopping cold kills the job in hand)."""
-    found = _job_store(rq_job)
-    if found is None:
-        return False
-    store, job_id = found
-    return store.mark_lost(job_id, native_status=native_status)
+def mark_lost(rq_job: RQJob, native_status: str) -> None:
+    """The worker stopped cold with the job in hand: the job is lost."""
+    _end(rq_job, WorkerStopped(f"job {rq_job.id}: {native_status}"), native_status=native_status)
 
 
-def _finish_running(
-    store: JobStore,
-    job_id: str,
-    rq_worker_name: str | None,
-    status: JobStatus,
-    error: dict[str, str | None],
-) -> bool:
-    """Record the end of the run the record says is running, if it is the RQ worker
-    ``rq_worker_name``'s (any run when the name is not known: a forking worker's copy of the job
-    does not have it)."""
-    try:
-        job = store.get(job_id)
-    except LookupError:
-        return False
-    if job.status is not JobStatus.running:
-        return False
-    if rq_worker_name is not None and not (job.worker_id or "").endswith(f":rq-{rq_worker_name}"):
-        return False
-    assert job.worker_id is not None
-    return store.finish(job_id, job.worker_id, status, error=error, progress=job.progress)
-
-
-def _job_store(rq_job: RQJob) -> tuple[JobStore, str] | None:
-    """The job store of the app the job's message names, and the job's id."""
+def _end(
+    rq_job: RQJob, error: BaseException, *, own_run: bool = True, native_status: str | None = None
+) -> None:
+    """End the run from outside the job: this RQ worker's run, when its name is known (a
+    forking worker's copy of the job may not have it), else the run the record holds."""
+    name = rq_job.worker_name if own_run else None
     try:
         message = JobMessage.from_json(rq_job.args[0])
-        app = get_app(message.app)
-    except Exception as error:
-        logger.error("RQ job %s: cannot find its chariots job: %s", rq_job.id, error)
-        return None
-    store = app.job_store
-    if store is None:  # pragma: no cover - apps with a pool have a job store
-        return None
-    return store, message.job_id
+        fail_run(
+            message, None if name is None else worker_id(name), error, native_status=native_status
+        )
+    except Exception:
+        logger.exception("RQ job %s: could not record its end", rq_job.id)
 
 
-def _reason(outcome: Any) -> str:
+def _reason(outcome: RunOutcome) -> str:
     error = outcome.error or {}
     return f"{error.get('type')}: {error.get('message')}"

@@ -246,10 +246,11 @@ class JobStore:
         versions_loaded: dict[str, str] | None = None,
         versions_saved: dict[str, str] | None = None,
         progress: tuple[int, int] | None = None,
+        native_status: str | None = None,
     ) -> bool:
-        """Record the end of this worker's run (``done``, ``failed``, ``cancelled``; ``queued``
-        for a failed run the backend will retry). Returns whether the record took it: a worker
-        whose job was taken from it (lost and claimed again) cannot overwrite the new run."""
+        """Record the end of this worker's run (``done``, ``failed``, ``cancelled``, ``lost``;
+        ``queued`` for a failed run that will be retried). Returns whether the record took it: a
+        worker whose job was taken from it (lost and claimed again) cannot overwrite the new run."""
         now = utc_now()
         values: dict[str, Any] = {
             "status": status.value,
@@ -258,6 +259,8 @@ class JobStore:
             "versions_loaded": versions_loaded,
             "versions_saved": versions_saved,
         }
+        if native_status is not None:
+            values["native_status"] = native_status
         if error is not None:
             values.update(
                 error_type=error.get("type"),
@@ -325,6 +328,24 @@ class JobStore:
                 .execution_options(synchronize_session=False)
             )
             return _rowcount(updated) == 1
+
+    def lose_jobs_of(self, worker_prefix: str, native_status: str) -> int:
+        """Mark lost now the running jobs of the workers whose ids start with ``worker_prefix``
+        (``host:pid:``: a worker process that was killed); returns how many."""
+        escaped = worker_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        with self._session() as session:
+            updated = session.execute(
+                update(JobRecord)
+                .where(
+                    JobRecord.status == JobStatus.running.value,
+                    JobRecord.worker_id.like(f"{escaped}%", escape="\\"),
+                )
+                .values(
+                    status=JobStatus.lost.value, native_status=native_status, finished_at=utc_now()
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return _rowcount(updated)
 
     # -- upkeep -----------------------------------------------------------------------------
 

@@ -8,6 +8,10 @@
 - Registers the ``chariots_requires`` marker of capability-gated tests, turns the ``known_gaps``
   of conformance test classes into strict xfails at collection, and adds to the report of a
   failed capability test which capability the pool declared (over-claimed).
+- Offers the session fixtures ``chariots_redis_url`` (``$CHARIOTS_TEST_REDIS_URL``, else a private
+  ``redis-server``), ``chariots_rabbitmq_url`` and ``chariots_postgres_url`` (skipped with the
+  reason when absent; failed instead when ``$CHARIOTS_TEST_REQUIRE_SERVICES`` is set): see
+  :mod:`chariots_core.testing.services`.
 - Marks ``chariots_core.testing.conformance`` for assertion rewriting, so that a third party's run
   shows the suite's failed assertions in full.
 
@@ -133,6 +137,52 @@ def pytest_runtest_makereport(
                 )
             )
     return report
+
+
+@pytest.fixture(scope="session")
+def chariots_redis_url() -> Generator[str, None, None]:
+    """``redis://…`` of a Redis for the tests: ``$CHARIOTS_TEST_REDIS_URL``, else a private
+    ``redis-server`` on a free loopback port for the session."""
+    from chariots_core.testing.services import ServiceUnavailable, redis_for_tests
+
+    try:
+        with redis_for_tests() as url:
+            yield url
+    except ServiceUnavailable as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def chariots_rabbitmq_url() -> str:
+    """``amqp://…`` of a RabbitMQ that answers; the test skips (or fails, where services are
+    required) when there is none."""
+    from chariots_core.testing.services import find_rabbitmq
+
+    return _service(find_rabbitmq)
+
+
+@pytest.fixture(scope="session")
+def chariots_postgres_url() -> str:
+    """A SQLAlchemy URL of a PostgreSQL database that answers; the test skips (or fails, where
+    services are required) when there is none."""
+    from chariots_core.testing.services import find_postgres
+
+    return _service(find_postgres)
+
+
+def _service(find: Any) -> str:
+    from chariots_core.testing.services import (
+        REQUIRE_SERVICES_ENV,
+        ServiceUnavailable,
+        services_required,
+    )
+
+    try:
+        return str(find())
+    except ServiceUnavailable as error:
+        if services_required():
+            pytest.fail(f"{error} (and {REQUIRE_SERVICES_ENV} says it must be)", pytrace=False)
+        pytest.skip(str(error))
 
 
 def _suite_folder() -> str:

@@ -111,18 +111,20 @@ def fail_run(
     message: JobMessage | str | bytes,
     worker_id: str | None,
     error: BaseException | ErrorDetails,
+    *,
+    native_status: str | None = None,
 ) -> RunOutcome:
-    """Record, from outside the job, that its run failed: a work horse killed at the job's
-    timeout (``JobTimeout``), a work horse that died (``WorkHorseDied``), a backend that reports
-    the run's failure itself.
+    """Record, from outside the job, that its run ended badly: a work horse killed at the job's
+    timeout (``JobTimeout``) or dead on its own (``WorkHorseDied``), a backend that stopped the
+    run on a cancel (``JobCancelled``: the job ends ``cancelled``), a worker that stopped or died
+    with the job in hand (``WorkerStopped``: the job ends ``lost``).
 
-    The failure is recorded with the standard error shape (``type``, ``message``,
-    ``traceback``) on the run of ``worker_id`` (``None``: whichever worker's run the record
-    holds), or on the job if no run had claimed it yet; the job's retry policy is applied (a job
-    with retries left goes back to ``queued``, and the outcome says ``later`` after its
-    ``retry_interval``), and the lifecycle hook ``chariots_job_finished`` fires. A job that is no
-    longer running (it ended, or was taken over) is left as it is, and the outcome drops the
-    message.
+    The end is recorded with the standard error shape (``type``, ``message``, ``traceback``) on
+    the run of ``worker_id`` (``None``: whichever worker's run the record holds), or on the job if
+    no run had claimed it yet; for a failure, the job's retry policy applies (a job with retries
+    left goes back to ``queued``, and the outcome says ``later`` after its ``retry_interval``);
+    the lifecycle hook ``chariots_job_finished`` fires. A job that is no longer running (it
+    ended, or was taken over) is left as it is, and the outcome drops the message.
     """
     if not isinstance(message, JobMessage):
         message = JobMessage.from_json(message)
@@ -142,12 +144,16 @@ def fail_run(
         return RunOutcome(job.id, ran=False, status=JobStatus.failed, error=details)
     owner = worker_id or job.worker_id
     if job.status is not JobStatus.running or owner is None or job.worker_id != owner:
-        return RunOutcome.dropped(
-            job.id, f"the run is over (the job is {job.status.value})", details
-        )
-    retry = job.attempts <= message.options.retries
-    status = JobStatus.queued if retry else JobStatus.failed
-    if not store.finish(job.id, owner, status, error=details, progress=job.progress):
+        reason = f"the run is over (the job is {job.status.value})"
+        return RunOutcome.dropped(job.id, reason, details)
+    status = _END_BY_ERROR.get(str(details.get("type")), JobStatus.failed)
+    retry = status is JobStatus.failed and job.attempts <= message.options.retries
+    if retry:
+        status = JobStatus.queued
+    recorded = store.finish(
+        job.id, owner, status, error=details, progress=job.progress, native_status=native_status
+    )
+    if not recorded:
         return RunOutcome.dropped(job.id, "the run was taken over meanwhile", details)
     _job_finished(store, job.id)
     if retry:
@@ -161,6 +167,13 @@ def fail_run(
             delay=message.options.retry_interval,
         )
     return RunOutcome(job.id, ran=True, status=status, error=details)
+
+
+#: how a run ended from outside is recorded, by the error's type (any other: failed)
+_END_BY_ERROR = {
+    JobCancelled.__name__: JobStatus.cancelled,
+    WorkerStopped.__name__: JobStatus.lost,
+}
 
 
 def _job_store(app: PipelinesServer) -> JobStore:

@@ -20,18 +20,22 @@ services of :mod:`chariots_core.testing.services`.
 """
 
 from chariots_core.workers.kit.forking import (
+    early_stop,
     fork_context,
+    hold_stops_until_ready,
     prepare_fork,
     stop_when_orphaned,
     when_orphaned,
 )
 from chariots_core.workers.kit.processes import (
+    BackgroundWorkers,
     WorkerProcesses,
     WorkerProcessesFailed,
     WorkerProcessTarget,
     descendants,
     exit_reason,
     kill_tree,
+    run_in_foreground,
 )
 from chariots_core.workers.kit.roster import InlineHeartbeat, WorkerRecord, WorkerRoster
 from chariots_core.workers.kit.urls import (
@@ -51,6 +55,7 @@ from chariots_core.workers.kit.urls import (
 from chariots_core.workers.kit.work_horse import WorkHorseFailed, run_in_work_horse
 
 __all__ = [
+    "BackgroundWorkers",
     "Choice",
     "Count",
     "Flag",
@@ -68,12 +73,15 @@ __all__ = [
     "WorkerRecord",
     "WorkerRoster",
     "descendants",
+    "early_stop",
     "exit_reason",
     "fork_context",
     "hide_password",
+    "hold_stops_until_ready",
     "kill_tree",
     "parse_pool_url",
     "prepare_fork",
+    "run_in_foreground",
     "run_in_work_horse",
     "stop_when_orphaned",
     "when_orphaned",

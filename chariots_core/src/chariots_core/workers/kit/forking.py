@@ -25,7 +25,14 @@ from multiprocessing.context import ForkContext
 from chariots_core.database import close_sqlite_connections
 from chariots_core.errors import WorkerPoolError
 
-__all__ = ["fork_context", "prepare_fork", "stop_when_orphaned", "when_orphaned"]
+__all__ = [
+    "early_stop",
+    "fork_context",
+    "hold_stops_until_ready",
+    "prepare_fork",
+    "stop_when_orphaned",
+    "when_orphaned",
+]
 
 
 def fork_context() -> ForkContext:
@@ -62,3 +69,31 @@ def when_orphaned(parent_pid: int, action: Callable[[], None], interval: float =
 def stop_when_orphaned(parent_pid: int) -> None:
     """Send this process SIGTERM (a graceful stop) once ``parent_pid`` is gone."""
     when_orphaned(parent_pid, lambda: os.kill(os.getpid(), signal.SIGTERM))
+
+
+#: set by a SIGINT/SIGTERM that came while a worker started (see :func:`hold_stops_until_ready`)
+early_stop = threading.Event()
+_holding_pid = 0
+
+
+def hold_stops_until_ready() -> None:
+    """Until the backend's worker installs its own signal handlers, SIGINT and SIGTERM only set
+    :data:`early_stop` (in this process; a process it forks meanwhile, such as a scheduler,
+    gets the signal's usual effect): a stop asked while a worker registers with its broker then
+    waits for the handlers, and the worker checks ``early_stop`` once they are in place, instead
+    of dying registered. Call it from the main thread, first thing in the worker's life."""
+    global _holding_pid
+    if threading.current_thread() is not threading.main_thread():
+        return
+    _holding_pid = os.getpid()
+    early_stop.clear()
+    signal.signal(signal.SIGINT, _hold)
+    signal.signal(signal.SIGTERM, _hold)
+
+
+def _hold(signum: int, frame: object) -> None:
+    if os.getpid() != _holding_pid:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    early_stop.set()

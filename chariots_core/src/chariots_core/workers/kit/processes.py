@@ -7,8 +7,10 @@ registered here), each running the pool's worker loop, ``target(ready)``:
 - **readiness**: the loop calls ``ready()`` once it listens (registered with its broker, in the
   roster); :meth:`~WorkerProcesses.start` returns once every process did, or raises naming the
   one that died first;
-- **stop**: SIGTERM to each (its loop finishes the job in hand and returns), then, at the
-  timeout, SIGKILL to what is left and every process below it (its work horses);
+- **stop**: SIGTERM to each (its loop finishes the job in hand and returns); at the timeout,
+  the backend's cold-stop signal if it has one (``cold_signal``: its loop kills the job in hand
+  and unregisters), and at last SIGKILL to what is left and every process below it (its work
+  horses), whose running jobs are then marked ``lost`` at once;
 - **orphans**: a worker process whose parent died stops by itself (SIGTERM to itself);
 - **exit**: processes still running when the interpreter exits are stopped then;
 - **supervision** (:meth:`~WorkerProcesses.run`, what ``run_worker`` does): a process that dies
@@ -28,6 +30,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 import traceback
@@ -38,23 +41,27 @@ from multiprocessing.connection import wait as wait_for_sentinels
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event
 from pathlib import Path
+from typing import Any
 
 from chariots_core.errors import WorkerPoolError
 from chariots_core.workers.kit.forking import fork_context, prepare_fork, stop_when_orphaned
 
 __all__ = [
+    "BackgroundWorkers",
     "WorkerProcessTarget",
     "WorkerProcesses",
     "WorkerProcessesFailed",
     "descendants",
     "exit_reason",
     "kill_tree",
+    "lose_jobs_of_process",
+    "run_in_foreground",
 ]
 
 logger = logging.getLogger(__name__)
 
 #: a worker process's life: run the pool's worker loop, calling ``ready()`` once it listens
-WorkerProcessTarget = Callable[[Callable[[], None]], None]
+WorkerProcessTarget = Callable[[Callable[[], None]], object]
 
 
 class WorkerProcessesFailed(WorkerPoolError):
@@ -96,6 +103,24 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def lose_jobs_of_process(pid: int, native_status: str = "worker killed") -> None:
+    """Mark lost now the running jobs of the worker process ``pid`` of this host, in the job
+    stores of the apps registered here (a process this one killed cannot record its end)."""
+    from chariots_core.workers._apps import registered_apps
+
+    prefix = f"{socket.gethostname()}:{pid}:"
+    stores = {
+        id(app.job_store.database): app.job_store for app in registered_apps() if app.job_store
+    }
+    for store in stores.values():
+        try:
+            store.lose_jobs_of(prefix, native_status)
+        except Exception:  # its heartbeat goes stale: the job is found lost later
+            logger.warning(
+                "could not mark the jobs of pid %s lost in %r", pid, store, exc_info=True
+            )
+
+
 def kill_tree(pid: int) -> None:
     """SIGKILL ``pid`` first (so that it starts nothing more), then every process below it."""
     below = descendants(pid)
@@ -119,6 +144,9 @@ class WorkerProcesses:
         max_deaths: int = 5,
         death_window: float = 60.0,
         max_failed_starts: int = 3,
+        cold_signal: signal.Signals | None = None,
+        cold_grace: float = 10.0,
+        cold_after: float = 0.0,
     ) -> None:
         if count < 1:
             raise ValueError(f"start at least one worker process, not {count}")
@@ -128,6 +156,10 @@ class WorkerProcesses:
         self.max_deaths = max_deaths
         self.death_window = death_window
         self.max_failed_starts = max_failed_starts
+        #: sent at the stop's timeout (``cold_after`` seconds at least after the first signal,
+        #: for backends that ignore a second signal too soon), ``cold_grace`` seconds before kill
+        self.cold_signal, self.cold_grace, self.cold_after = cold_signal, cold_grace, cold_after
+        self._first_signal = 0.0
         self.processes: list[BaseProcess] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -188,12 +220,16 @@ class WorkerProcesses:
     def ask_to_stop(self) -> None:
         """SIGTERM to every worker process: each stops once its job in hand is done."""
         self._stopping.set()
+        self._first_signal = self._first_signal or time.monotonic()
+        self._signal_all(signal.SIGTERM)
+
+    def _signal_all(self, signum: int) -> None:
         with self._lock:
             processes = list(self.processes)
         for process in processes:
             if process.pid is not None and process.is_alive():
                 with contextlib.suppress(ProcessLookupError):
-                    os.kill(process.pid, signal.SIGTERM)
+                    os.kill(process.pid, signum)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the worker processes to exit; whether they all did within ``timeout``."""
@@ -212,7 +248,13 @@ class WorkerProcesses:
         """Stop gracefully within ``timeout`` seconds, then kill what is left (and the
         processes below it: its work horses)."""
         self.ask_to_stop()
-        if not self.wait(timeout):
+        if not self.wait(timeout) and self.cold_signal is not None:
+            time.sleep(max(0.0, self._first_signal + self.cold_after - time.monotonic()))
+            self._signal_all(self.cold_signal)
+            self.wait(self.cold_grace)
+        with self._lock:
+            still = any(process.is_alive() for process in self.processes)
+        if still:
             with self._lock:
                 alive = [process for process in self.processes if process.is_alive()]
             for process in alive:
@@ -224,6 +266,7 @@ class WorkerProcesses:
                 )
                 if process.pid is not None:
                     kill_tree(process.pid)
+                    lose_jobs_of_process(process.pid)
                 process.join()
         with self._lock:
             processes, self.processes = self.processes, []
@@ -305,6 +348,57 @@ class WorkerProcesses:
                         f"{failed_starts} worker processes in a row died before they were "
                         f"ready: giving up ({error})"
                     ) from None
+
+
+class BackgroundWorkers:
+    """The worker processes a pool started in the background: what its ``start_workers`` and
+    ``stop_workers`` keep. ``start(target, n)`` returns once the ``n`` processes are ready;
+    ``stop(timeout)`` stops every process started, all within one deadline."""
+
+    def __init__(self, name: str, **process_options: Any) -> None:
+        self.name = name
+        self.process_options = process_options
+        self._started: list[WorkerProcesses] = []
+        self._lock = threading.Lock()
+
+    def start(self, target: WorkerProcessTarget, n: int) -> None:
+        processes = WorkerProcesses(target, n, name=self.name, **self.process_options)
+        processes.start()
+        with self._lock:
+            self._started.append(processes)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        with self._lock:
+            started, self._started = self._started, []
+        for processes in started:
+            processes.ask_to_stop()
+        deadline = time.monotonic() + timeout
+        for processes in started:
+            processes.stop(max(0.0, deadline - time.monotonic()))
+
+    @property
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [pid for processes in self._started for pid in processes.pids]
+
+
+def run_in_foreground(
+    target: WorkerProcessTarget,
+    concurrency: int,
+    *,
+    name: str,
+    inline: bool = True,
+    **process_options: Any,
+) -> None:
+    """What a pool's ``run_worker(concurrency)`` does: with ``inline`` and one worker, run the
+    worker loop in this process; else supervise ``concurrency`` worker processes
+    (:meth:`WorkerProcesses.run`)."""
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    if inline and concurrency == 1:
+        target(lambda: None)
+    else:
+        WorkerProcesses(target, concurrency, name=name, **process_options).run()
 
 
 def _worker_process_main(target: WorkerProcessTarget, ready: Event, parent_pid: int) -> None:

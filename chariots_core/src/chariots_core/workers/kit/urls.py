@@ -69,10 +69,32 @@ class UrlOption:
     def parse(self, name: str, text: str, url: str) -> Any:
         try:
             return self.convert(text)
-        except (TypeError, ValueError):
+        except PoolURLError:
+            raise
+        except (TypeError, ValueError, KeyError):
             raise PoolURLError(
                 f"option {name!r} of {hide_password(url)!r} must be {self.accepts}, not {text!r}"
             ) from None
+
+    def check(self, name: str, value: Any) -> Any:
+        """The same rules for a value given in Python (``None`` passes, as "not set"): the
+        value converted, or :class:`PoolURLError` naming ``name``."""
+        if value is None:
+            return None
+        try:
+            return self.convert(value if isinstance(value, str) else _as_text(value))
+        except PoolURLError:
+            raise
+        except (TypeError, ValueError, KeyError):
+            raise PoolURLError(f"{name!r} must be {self.accepts}, not {value!r}") from None
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    raise TypeError(value)
 
 
 class Text(UrlOption):
@@ -134,13 +156,6 @@ class Flag(UrlOption):
     def convert(self, text: str) -> bool:
         return self._WORDS[text.strip().lower()]
 
-    def parse(self, name: str, text: str, url: str) -> Any:
-        if text.strip().lower() not in self._WORDS:
-            raise PoolURLError(
-                f"option {name!r} of {hide_password(url)!r} must be {self.accepts}, not {text!r}"
-            )
-        return self.convert(text)
-
 
 class Choice(UrlOption):
     """One of a few words (compared without case)."""
@@ -178,9 +193,9 @@ class Levels(UrlOption):
                 found.extend(range(first, last + 1))
             else:
                 found.append(int(part))
-        return self.check(found)
+        return self.check_levels(found)
 
-    def check(self, levels: Iterable[Any]) -> tuple[int, ...]:
+    def check_levels(self, levels: Iterable[Any]) -> tuple[int, ...]:
         """The levels as a sorted tuple; ``PoolURLError`` if they are not integers or too many."""
         result = sorted(set(levels), reverse=True)
         for level in result:
@@ -193,13 +208,10 @@ class Levels(UrlOption):
             )
         return tuple(result)
 
-    def parse(self, name: str, text: str, url: str) -> Any:
-        try:
-            return self.convert(text)
-        except ValueError:
-            raise PoolURLError(
-                f"option {name!r} of {hide_password(url)!r} must be {self.accepts}, not {text!r}"
-            ) from None
+    def check(self, name: str, value: Any) -> Any:
+        if value is None or isinstance(value, str):
+            return super().check(name, value)
+        return self.check_levels(value)
 
 
 @dataclass(frozen=True)
@@ -252,12 +264,14 @@ def parse_pool_url(
     transports: Collection[str] | None = None,
     default_transport: str | None = None,
     passthrough: Collection[str] | Callable[[str], bool] = (),
+    numbered_databases: Collection[str] = (),
 ) -> PoolURL:
     """Parse ``backend[+transport]://…`` (``backend`` alone takes ``default_transport``).
 
     ``options`` declares the pool's query parameters; a parameter that is not one of them must be
     accepted by ``passthrough`` (names, or a predicate), else the URL is refused with the list of
-    known options. ``transports`` lists the transports the pool accepts.
+    known options. ``transports`` lists the transports the pool accepts; for those of
+    ``numbered_databases`` (``redis``, ``rediss``), the path must be a database number.
     """
     if not isinstance(url, str):
         raise PoolURLError(f"a {backend} pool URL is a string, not {type(url).__name__}")
@@ -282,6 +296,19 @@ def parse_pool_url(
         raise PoolURLError(
             f"the port of {hide_password(url)!r} is not a number from 0 to 65535"
         ) from None
+    if (
+        transport in numbered_databases
+        and not parts.path.strip("/").isdigit()
+        and parts.path.strip("/")
+    ):
+        raise PoolURLError(
+            f"the path of {hide_password(url)!r} must be a database number (such as /0), "
+            f"not {parts.path!r}"
+        )
+    if port == 0:
+        raise PoolURLError(f"the port of {hide_password(url)!r} must not be 0")
+    if transport == "unix" and not parts.path:
+        raise PoolURLError(f"{hide_password(url)!r} names no socket ({backend}+unix:///path)")
     accepted = passthrough if callable(passthrough) else frozenset(passthrough).__contains__
     parsed: dict[str, Any] = {name: option.default for name, option in options.items()}
     seen: set[str] = set()
