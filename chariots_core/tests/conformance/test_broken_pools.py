@@ -14,13 +14,135 @@ import pytest
 pytest_plugins = ["pytester"]
 
 POOLS = '''
+import dataclasses
 import itertools
+import threading
+import time
 
 import pytest
 
+from chariots_core.errors import JobTimeout
+from chariots_core.jobs import JobMessage
 from chariots_core.testing.conformance import WorkerPoolConformance
-from chariots_core.workers import Capability
-from chariots_core.workers.embedded import EmbeddedWorkerPool
+from chariots_core.workers import Capability, fail_run, get_app, run_job
+from chariots_core.workers.embedded import THREAD_CAPABILITIES, EmbeddedWorkerPool
+from chariots_core.workers.embedded._queue import MessageQueue
+from chariots_core.workers.embedded._worker import WorkerGroup, WorkerLoop
+
+
+class AbandonsAtTimeout(EmbeddedWorkerPool):
+    """Declares timeouts: at a job's timeout it records the failure, and leaves the job's thread
+    running."""
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        vars(self)["capabilities"] = THREAD_CAPABILITIES | {Capability.timeouts}
+
+    def _threads(self, count):
+        def run(message, worker_id):
+            outcome = []
+            thread = threading.Thread(
+                target=lambda: outcome.append(run_job(message, worker_id)), daemon=True
+            )
+            thread.start()
+            thread.join(message.options.timeout)
+            if outcome:
+                return outcome[0]
+            return fail_run(message, worker_id, JobTimeout("past its timeout (left running)"))
+
+        return WorkerGroup(
+            self.message_queue, self.roster, run, self.poll_interval, count, self._label
+        )
+
+
+class HoldingLoop(WorkerLoop):
+    """Runs the message it holds, if any, before it takes another."""
+
+    held = None
+    busy = False
+
+    def work_once(self):
+        taken = self.held or self.queue.take(self.worker_id, self.roster.live_since())
+        self.held = None
+        if taken is None:
+            return False
+        self.busy = True
+        try:
+            self._run(taken, JobMessage.from_json(taken.text))
+        finally:
+            self.busy = False
+        return True
+
+
+class PushesToBusyWorkers(EmbeddedWorkerPool):
+    """When every worker is busy, hands a new message to one of them, which holds it until its
+    job is done (a prefetch)."""
+
+    def _threads(self, count):
+        group = super()._threads(count)
+        for loop in group.loops:
+            loop.__class__ = HoldingLoop
+        vars(self).setdefault("loops", []).extend(group.loops)
+        return group
+
+    def submit(self, message):
+        super().submit(message)
+        loops = vars(self).get("loops", [])
+        if loops and all(loop.busy for loop in loops) and loops[0].held is None:
+            loops[0].held = self.message_queue.take(loops[0].worker_id, self.roster.live_since())
+
+
+class ReadyAtOnce(MessageQueue):
+    def put(self, message):
+        options = dataclasses.replace(message.options, delay=None)
+        super().put(dataclasses.replace(message, options=options))
+
+
+class SleepsOutDelays(EmbeddedWorkerPool):
+    """Hands a delayed job to a worker at once, which sleeps out the delay before running it."""
+
+    @property
+    def message_queue(self):
+        return ReadyAtOnce(self.database, self.queue)
+
+    def _threads(self, count):
+        def run(message, worker_id):
+            job = get_app(message.app).job_store.get(message.job_id)
+            time.sleep(job.options.get("delay") or 0)
+            return run_job(message, worker_id)
+
+        return WorkerGroup(
+            self.message_queue, self.roster, run, self.poll_interval, count, self._label
+        )
+
+
+class StopsWithoutWaiting(EmbeddedWorkerPool):
+    """stop_workers() returns at once, its workers still in their jobs."""
+
+    def stop_workers(self, timeout=30.0):
+        super().stop_workers(timeout=0)
+
+
+class RunWorkerDoesNothing(EmbeddedWorkerPool):
+    """run_worker() (what `chariots worker` calls) returns at once."""
+
+    def run_worker(self, concurrency=1):
+        return None
+
+
+class ShowsPassword(EmbeddedWorkerPool):
+    """describe() shows the URL it was built from, password and all."""
+
+    url = "(no URL)"
+
+    @classmethod
+    def from_url(cls, url):
+        pool = super().from_url(url)
+        pool.url = url
+        return pool
+
+    def describe(self):
+        return f"broken pool on {self.url}"
 
 
 class LosesEveryTenthJob(EmbeddedWorkerPool):
@@ -238,4 +360,131 @@ def test_the_command_line_runs_the_suite_on_a_named_pool_with_known_gaps(
             "*XFAIL test_worker_pool.py::TestWorkerPoolConformance::"
             "test_pool_cancel_removes_a_queued_job - known gap: cancel() is a stub",
         ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("pool_class", "test", "failure"),
+    [
+        (
+            "AbandonsAtTimeout",
+            "test_timeout_stops_a_job_inside_one_long_node",
+            "*the pool declares timeouts and recorded the job's timeout, but the job's node kept "
+            "running (* more ticks after the failure was recorded): a timeout must stop the job*",
+        ),
+        (
+            "PushesToBusyWorkers",
+            "test_a_busy_worker_takes_no_second_message",
+            "*a job queued while every worker was busy should run on the worker started "
+            "meanwhile; a busy worker must not hold a second message while its job runs*",
+        ),
+        (
+            "SleepsOutDelays",
+            "test_delayed_job_waits_its_delay",
+            "*the pool declares delay: 2 delayed jobs on 2 workers should not hold back a job "
+            "submitted after them (a worker must not wait out a delay)*",
+        ),
+        (
+            "StopsWithoutWaiting",
+            "test_stop_workers_returns_once_the_jobs_in_hand_are_done",
+            "*stop_workers() should return once the job in hand is done (it had 10s), but when it "
+            "returned the job was job * (pause_then_touch): running*",
+        ),
+        (
+            "RunWorkerDoesNothing",
+            "test_chariots_worker_runs_jobs_and_stops_gracefully_on_sigterm",
+            "*`chariots worker --pool test_pool:RunWorkerDoesNothing --concurrency 2` exited "
+            "(status 0) before its workers listened; the pool's run_worker must run workers*",
+        ),
+    ],
+)
+def test_a_pool_broken_this_way_fails_naming_the_broken_behaviour(
+    pytester: pytest.Pytester, pool_class: str, test: str, failure: str
+) -> None:
+    result = run_suite(
+        pytester,
+        f"""
+        class TestBroken(Base):
+            pool_class = {pool_class}
+
+            @pytest.fixture
+            def worker_pool_url(self):
+                return "test_pool:{pool_class}"
+        """,
+        f"test_pool.py::TestBroken::{test}",
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([failure])
+
+
+def test_a_pool_whose_description_shows_its_password_fails(pytester: pytest.Pytester) -> None:
+    result = run_suite(
+        pytester,
+        """
+        class TestShowsPassword(Base):
+            pool_class = ShowsPassword
+
+            @pytest.fixture
+            def worker_pool_url(self):
+                return "embedded+postgresql://chariots@127.0.0.1:5432/test?mode=thread"
+        """,
+        "test_pool.py::TestShowsPassword::test_describe_never_shows_a_password",
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*describe() or repr() of a pool built from a URL with a password shows it*"]
+    )
+
+
+def test_redelivery_declared_but_not_proven_fails_naming_what_would_prove_it(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run_suite(
+        pytester,
+        """
+        class TestNoURL(Base):
+            pass
+
+        class TestCannotKill(Base):
+            @pytest.fixture
+            def worker_pool_url(self):
+                return "test_pool:EmbeddedWorkerPool"
+
+            @pytest.fixture
+            def kill_worker(self):
+                def cannot(job):
+                    pytest.skip("these workers cannot be killed from here")
+
+                return cannot
+        """,
+        "test_pool.py::TestNoURL::test_worker_killed_mid_job_is_lost_or_run_again",
+        "test_pool.py::TestCannotKill::test_worker_killed_mid_job_is_lost_or_run_again",
+    )
+    result.assert_outcomes(failed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*TestNoURL gives no `worker_pool_url`: the suite runs `chariots worker --pool URL`*"
+            "kills one to prove `redelivery`*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*the pool declares redelivery, but nothing proves it: the worker running the job "
+            "could not be killed (these workers cannot be killed from here)*",
+        ]
+    )
+
+
+def test_an_unknown_known_gap_on_the_command_line_is_an_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "--chariots-worker-pool",
+        "embedded",
+        "--chariots-known-gap",
+        "test_cancel_queud=typo",
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*--chariots-known-gap names 'test_cancel_queud', which is not a test of the*"]
     )

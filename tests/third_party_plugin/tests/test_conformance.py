@@ -17,3 +17,15 @@ class TestFileQueueWorkerPool(WorkerPoolConformance):
     def worker_pool_url(self, tmp_path: Path) -> str:
         # builds a second instance on the same queue (for the "second server" test)
         return f"filequeue://{tmp_path / 'queue'}"
+
+
+class TestFileQueueWorkerProcesses(WorkerPoolConformance):
+    """The same pool with its workers in processes (each job in a work horse: timeouts)."""
+
+    @pytest.fixture
+    def worker_pool_url(self, tmp_path: Path) -> str:
+        return f"filequeue://{tmp_path / 'queue'}?processes=true"
+
+    @pytest.fixture
+    def worker_pool(self, worker_pool_url: str) -> FileQueueWorkerPool:
+        return FileQueueWorkerPool.from_url(worker_pool_url)

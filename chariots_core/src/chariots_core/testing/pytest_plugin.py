@@ -203,6 +203,16 @@ def _known_gaps_from_command_line(config: pytest.Config) -> dict[str, str]:
         if not separator or not name.strip() or not reason.strip():
             raise pytest.UsageError(f"--chariots-known-gap takes TEST_NAME=REASON, not {text!r}")
         gaps[name.strip()] = reason.strip()
+    if gaps:
+        from chariots_core.testing.conformance import WorkerPoolConformance
+
+        tests = sorted(name for name in dir(WorkerPoolConformance) if name.startswith("test_"))
+        for name in gaps:
+            if name not in tests:
+                raise pytest.UsageError(
+                    f"--chariots-known-gap names {name!r}, which is not a test of the "
+                    f"conformance suite (its tests: {', '.join(tests)})"
+                )
     return gaps
 
 

@@ -8,6 +8,10 @@ The directory holds three folders:
 - ``taken/``: the messages workers took: a worker takes a message by renaming its file here, and a
   rename is atomic, so two workers racing for one message cannot both get it;
 - ``workers/``: one file per live worker, touched as its heartbeat and removed when it stops.
+
+Workers are threads of the process that starts them, or, with ``processes=True``, worker
+processes (the chariots kit's supervised processes), each running every job in a work horse that
+is killed at the job's timeout: that mode declares ``timeouts`` too.
 """
 
 from __future__ import annotations
@@ -16,20 +20,42 @@ import contextlib
 import itertools
 import logging
 import os
+import signal
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import ClassVar
-from urllib.parse import parse_qsl
 
-from chariots_core.errors import BadRequest, WorkerPoolError
 from chariots_core.jobs import JobMessage
-from chariots_core.workers import BaseWorkerPool, Capability, new_worker_id, run_job
+from chariots_core.workers import (
+    BaseWorkerPool,
+    Capability,
+    MessageAction,
+    RunOutcome,
+    new_worker_id,
+    run_job,
+)
+from chariots_core.workers.kit import (
+    BackgroundWorkers,
+    Flag,
+    Seconds,
+    parse_pool_url,
+    run_in_foreground,
+    run_in_work_horse,
+)
 
 logger = logging.getLogger(__name__)
 
 SCHEME = "filequeue"
+#: the options of ``filequeue://`` URLs
+URL_OPTIONS = {
+    "poll_interval": Seconds(0.02, "seconds an idle worker waits before it looks again"),
+    "beat_interval": Seconds(0.25, "seconds between two heartbeats of a worker"),
+    "processes": Flag(False, "workers in processes, each job in a work horse"),
+}
 #: priorities are clamped to ±(MAX_PRIORITY - 1) to fit the file names' fixed width
 MAX_PRIORITY = 10**6
 #: a worker whose heartbeat file is older than this many beat intervals is taken for dead
@@ -45,7 +71,8 @@ class FileQueueWorkerPool(BaseWorkerPool):
 
     Workers are threads of the process that starts them (``start_workers``, or ``run_worker``
     for ``chariots worker --pool filequeue:///path``); any number of processes may run workers
-    on one directory. Built from ``filequeue:///abs/path?poll_interval=0.02``.
+    on one directory; with ``processes=True``, they are worker processes running each job in a
+    work horse. Built from ``filequeue:///abs/path?poll_interval=0.02&processes=true``.
     """
 
     backend: ClassVar[str] = SCHEME
@@ -65,10 +92,15 @@ class FileQueueWorkerPool(BaseWorkerPool):
         *,
         poll_interval: float = 0.02,
         beat_interval: float = 0.25,
+        processes: bool = False,
     ) -> None:
         self.directory = Path(directory)
         self.poll_interval = poll_interval
         self.beat_interval = beat_interval
+        self.processes = processes
+        if processes:  # a work horse can be killed inside a node: timeouts hold
+            vars(self)["capabilities"] = type(self).capabilities | {Capability.timeouts}
+        self._background = BackgroundWorkers("chariots-filequeue-worker")
         for folder in (self.queue_folder, self.taken_folder, self.workers_folder):
             folder.mkdir(parents=True, exist_ok=True)
         self._workers: list[_Worker] = []
@@ -77,17 +109,10 @@ class FileQueueWorkerPool(BaseWorkerPool):
 
     @classmethod
     def from_url(cls, url: str) -> FileQueueWorkerPool:
-        scheme, separator, rest = url.partition("://")
-        path, _, query = rest.partition("?")
-        if scheme != SCHEME or not separator or not path.startswith("/"):
-            raise WorkerPoolError(
-                f"{url!r} is not a {SCHEME}:// URL naming a folder ({SCHEME}:///abs/path)"
-            )
-        options = dict(parse_qsl(query))
-        unknown = set(options) - {"poll_interval", "beat_interval"}
-        if unknown:
-            raise WorkerPoolError(f"unknown parameters {sorted(unknown)} in {url!r}")
-        return cls(path, **{name: float(value) for name, value in options.items()})
+        parsed = parse_pool_url(url, SCHEME, URL_OPTIONS)
+        if parsed.host or not parsed.path.startswith("/"):
+            raise ValueError(f"{parsed.describe()!r} must name a folder ({SCHEME}:///abs/path)")
+        return cls(parsed.path, **parsed.options)
 
     @property
     def queue_folder(self) -> Path:
@@ -140,23 +165,22 @@ class FileQueueWorkerPool(BaseWorkerPool):
             return taken, taken.read_text()
         return None
 
-    def _run(self, taken: Path, text: str, worker_id: str) -> None:
+    def _run(self, taken: Path, text: str, worker_id: str, runner: Runner) -> None:
         try:
             message = JobMessage.from_json(text)
-        except BadRequest:
-            logger.exception("dropping %s: it is not a job message", taken.name)
+        except ValueError:
+            logger.error("dropping %s: it is not a job message", taken.name)
             taken.unlink(missing_ok=True)
             return
         try:
-            outcome = run_job(message, worker_id)
+            outcome = runner(message, worker_id)
         except Exception:  # the job store is unreachable, say: deliver it again a little later
             logger.exception("job %s could not be run; it goes back to the queue", message.job_id)
             self._put(message.job_id, text, message.options.priority, 1.0)
         else:
-            if outcome.retry:
-                options = message.options
-                self._put(message.job_id, text, options.priority, options.retry_interval)
-        taken.unlink(missing_ok=True)
+            if outcome.action is MessageAction.later:  # a retry, not due yet, or held elsewhere
+                self._put(message.job_id, text, message.options.priority, outcome.delay)
+        taken.unlink(missing_ok=True)  # acknowledged (ack), or dropped (drop)
 
     # -- workers -------------------------------------------------------------------------------
 
@@ -173,6 +197,9 @@ class FileQueueWorkerPool(BaseWorkerPool):
     def start_workers(self, n: int = 1) -> None:
         if n < 1:
             raise ValueError(f"start at least one worker, not {n}")
+        if self.processes:  # returns once each process called ready()
+            self._background.start(self._work_in_process, n)
+            return
         started = [_Worker(self, f"{SCHEME}-{index}") for index in range(n)]
         for worker in started:
             worker.start()
@@ -187,16 +214,36 @@ class FileQueueWorkerPool(BaseWorkerPool):
         deadline = time.monotonic() + timeout
         for worker in workers:
             worker.join(max(0.0, deadline - time.monotonic()))
+        self._background.stop(max(0.0, deadline - time.monotonic()))
 
     def run_worker(self, concurrency: int = 1) -> None:
+        # `chariots worker` turns SIGTERM into KeyboardInterrupt, as Ctrl-C: stop gracefully
+        if self.processes:  # supervised: a process that dies is replaced
+            name = "chariots-filequeue-worker"
+            run_in_foreground(self._work_in_process, concurrency, name=name, inline=False)
+            return
         self.start_workers(concurrency)
+        stopped = threading.Event()
         try:
-            while True:
-                time.sleep(0.2)
+            while not stopped.wait(0.2):  # short waits, so that the interrupt reaches us
+                pass
         except KeyboardInterrupt:
             pass
         finally:
             self.stop_workers()
+
+    def _work_in_process(self, ready: Callable[[], None]) -> None:
+        """A worker process's life: one worker, each job in a work horse; SIGTERM (or Ctrl-C)
+        stops it once the job in hand is done."""
+        worker = _Worker(self, f"{SCHEME}-process", runner=run_in_work_horse)
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            worker.stop.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        ready()
+        worker.run()  # in this process's main thread
 
     def close(self) -> None:
         self.stop_workers()
@@ -205,12 +252,17 @@ class FileQueueWorkerPool(BaseWorkerPool):
         return f"filequeue pool on {self.directory}"
 
 
+#: runs one message as a worker: ``run_job`` here, or ``run_in_work_horse`` in a forked child
+Runner = Callable[[JobMessage, str], RunOutcome]
+
+
 class _Worker(threading.Thread):
     """One worker: a thread taking messages, and a heartbeat file saying it lives."""
 
-    def __init__(self, pool: FileQueueWorkerPool, label: str) -> None:
+    def __init__(self, pool: FileQueueWorkerPool, label: str, runner: Runner = run_job) -> None:
         super().__init__(name=f"chariots-{label}", daemon=True)
         self.pool = pool
+        self.runner = runner
         self.worker_id = new_worker_id(label)
         self.stop = threading.Event()
         self.heartbeat = pool.workers_folder / _safe(self.worker_id)
@@ -225,7 +277,7 @@ class _Worker(threading.Thread):
                 if taken is None:
                     self.stop.wait(self.pool.poll_interval)
                     continue
-                self.pool._run(*taken, self.worker_id)
+                self.pool._run(*taken, self.worker_id, self.runner)
         finally:
             self.stop.set()
             self.heartbeat.unlink(missing_ok=True)

@@ -6,7 +6,7 @@ name. Only ``worker_pool`` has no default.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -15,6 +15,7 @@ import pytest
 from chariots_core.pipelines import PipelinesServer
 from chariots_core.testing._op_store_client import TestOpStoreClient
 from chariots_core.testing._pipelines_client import TestPipelinesClient
+from chariots_core.testing.conformance._command_line import CommandLineWorker
 from chariots_core.testing.conformance._harness import Harness
 from chariots_core.testing.conformance._kill import KillWorker, kill_worker_process
 from chariots_core.testing.conformance._markers import (
@@ -101,6 +102,46 @@ class ConformanceFixtures:
             yield self.n_workers
         finally:
             worker_pool.stop_workers(timeout=self.job_timeout)
+
+    @pytest.fixture
+    def command_line_worker(
+        self,
+        app: PipelinesServer,
+        app_home: Path,
+        worker_pool: BaseWorkerPool,
+        worker_pool_url: str | None,
+    ) -> Iterator[Callable[[int], CommandLineWorker]]:
+        """``start(concurrency)``: a ``chariots worker --app <the suite's app> --pool
+        <worker_pool_url> --concurrency N`` process (the path production uses: the pool's
+        ``run_worker``), returned once ``n_workers`` counts its N workers; stopped (SIGTERM, then
+        killed) at the end. Needs ``worker_pool_url``; override it when your workers start
+        otherwise (it must then return an object with the same members)."""
+        if worker_pool_url is None:
+            pytest.fail(
+                f"{type(self).__name__} gives no `worker_pool_url`: the suite runs `chariots "
+                "worker --pool URL` (the pool's run_worker, as production does) and kills one to "
+                "prove `redelivery`. Give the class a `worker_pool_url` fixture (a URL building "
+                "the pool on the same queue), or a `command_line_worker` fixture",
+                pytrace=False,
+            )
+        started: list[CommandLineWorker] = []
+
+        def start(concurrency: int = 1) -> CommandLineWorker:
+            expected = worker_pool.n_workers + concurrency
+            log = app_home / f"chariots-worker-{len(started)}.log"
+            worker = CommandLineWorker(worker_pool_url, concurrency, log)
+            started.append(worker)
+            worker.wait_listening(worker_pool, expected, self.job_timeout)
+            return worker
+
+        try:
+            yield start
+        finally:
+            for worker in started:
+                worker.terminate()
+            for worker in started:
+                if worker.wait(self.job_timeout) is None:
+                    worker.kill()
 
     @pytest.fixture
     def kill_worker(self) -> KillWorker:

@@ -108,6 +108,22 @@ class Pause(BaseOp):
         return spec
 
 
+class Tick(BaseOp):
+    """Works for ``seconds``, appending a line to ``ticks`` every ``TICK_INTERVAL`` seconds: the
+    proof that the node is still running (a stopped job's ticks stop)."""
+
+    def execute(self, spec: dict[str, Any]) -> dict[str, Any]:
+        deadline = time.monotonic() + min(float(spec["seconds"]), MAX_HOLD_SECONDS)
+        while time.monotonic() < deadline:
+            append_line(spec["ticks"], repr(time.time()))
+            time.sleep(TICK_INTERVAL)
+        return spec
+
+
+#: seconds between two ticks of :class:`Tick`
+TICK_INTERVAL = 0.02
+
+
 class Touch(BaseOp):
     """Creates the file ``touch`` (the proof that this step ran) and gives ``value`` back."""
 

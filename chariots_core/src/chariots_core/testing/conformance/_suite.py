@@ -7,9 +7,12 @@ from chariots_core.testing.conformance._suite_delivery import DeliveryTests
 from chariots_core.testing.conformance._suite_jobs import JobTests
 from chariots_core.testing.conformance._suite_messages import MessageTests
 from chariots_core.testing.conformance._suite_records import RecordTests
+from chariots_core.testing.conformance._suite_workers import WorkerTests
 
 
-class WorkerPoolConformance(JobTests, DeliveryTests, ControlTests, RecordTests, MessageTests):
+class WorkerPoolConformance(
+    JobTests, DeliveryTests, ControlTests, RecordTests, MessageTests, WorkerTests
+):
     """The conformance suite of worker pools. Subclass it in a test file and give it the pool::
 
         import pytest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -11,14 +12,21 @@ from chariots_core.testing.conformance._checks import mentions_timeout
 from chariots_core.testing.conformance._fixtures import ConformanceFixtures
 from chariots_core.testing.conformance._harness import Harness, describe_job
 from chariots_core.testing.conformance._markers import requires
+from chariots_core.testing.conformance._ops import TICK_INTERVAL
 from chariots_core.workers import Capability
 
 #: slack allowed when comparing timestamps the job store recorded (clock reads, rounding)
 CLOCK_SLACK = 0.05
+#: seconds the ticks of a timed-out job are watched, and how many may still land meanwhile
+TICKS_WATCHED, TICKS_IN_FLIGHT = 1.0, 2
 
 
 def _runs(path: Path) -> list[float]:
     return [float(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def _lines(path: Path) -> int:
+    return len(path.read_text().splitlines()) if path.exists() else 0
 
 
 def _seconds(later: datetime | None, earlier: datetime | None) -> float:
@@ -117,9 +125,11 @@ class ControlTests(ConformanceFixtures):
 
     @requires(Capability.timeouts)
     def test_timeout_stops_a_job_inside_one_long_node(self, harness: Harness) -> None:
-        """A job held inside one node past its ``timeout`` is stopped there and fails."""
-        gate, touch = harness.gate(), harness.path("touch")
-        job = harness.submit("gated", {**gate.spec, "touch": str(touch)}, timeout=1.0)
+        """A job held inside one node past its ``timeout`` is stopped there and fails: the node
+        stops running (its ticks stop), it is not left running while the failure is recorded."""
+        ticks, touch = harness.path("ticks"), harness.path("touch")
+        spec = {"ticks": str(ticks), "seconds": harness.job_timeout, "touch": str(touch)}
+        job = harness.submit("ticking", spec, timeout=1.0)
         final = harness.wait(
             job,
             "the pool declares timeouts: a job held inside one node past its timeout (1s) should "
@@ -129,6 +139,16 @@ class ControlTests(ConformanceFixtures):
             "the pool declares timeouts: a job held inside one node past its timeout (1s) should "
             f"fail with a timeout error, it ended {describe_job(final)}"
         )
+        at_failure = _lines(ticks)
+        deadline = time.monotonic() + TICKS_WATCHED
+        while time.monotonic() < deadline:
+            more = _lines(ticks) - at_failure
+            assert more <= TICKS_IN_FLIGHT, (
+                "the pool declares timeouts and recorded the job's timeout, but the job's node "
+                f"kept running ({more} more ticks after the failure was recorded): a timeout "
+                "must stop the job (kill its process), not abandon it"
+            )
+            time.sleep(TICK_INTERVAL)
         assert not touch.exists(), (
             f"a job stopped by its timeout inside a node should not go on: {describe_job(final)}"
         )
@@ -174,26 +194,28 @@ class ControlTests(ConformanceFixtures):
     @requires(Capability.delay)
     def test_delayed_job_waits_its_delay(self, harness: Harness) -> None:
         """A job with ``delay`` does not start before that many seconds, and does not hold back
-        the jobs submitted after it."""
-        delayed = harness.submit("echo", "delayed", delay=1.5)
+        the jobs submitted after it, even when there are as many delayed jobs as workers (a
+        worker does not sit on a delayed job)."""
+        delayed = [harness.submit("echo", f"delayed {n}", delay=1.5) for n in range(harness.slots)]
         prompt = harness.submit("echo", "prompt")
-        prompt_done = harness.wait(prompt, "a job submitted after a delayed one should run")
-        delayed_done = harness.wait(delayed, "the pool declares delay: a delayed job should run")
-        assert delayed_done.status is JobStatus.done, (
-            "the pool declares delay: the delayed job should end done: "
-            f"{describe_job(delayed_done)}"
-        )
-        waited = _seconds(delayed_done.started_at, delayed_done.submitted_at)
-        assert waited >= 1.5 - CLOCK_SLACK, (
-            f"the pool declares delay: a job delayed 1.5s started {waited:.3f}s after it was "
-            "submitted"
-        )
-        held_back = _seconds(delayed_done.started_at, prompt_done.started_at)
-        assert held_back > 0, (
-            "the pool declares delay: a delayed job should not hold back a job submitted after it; "
-            f"the later job started at {prompt_done.started_at}, the delayed one at "
-            f"{delayed_done.started_at}"
-        )
+        prompt_done = harness.wait(prompt, "a job submitted after delayed ones should run")
+        for job in delayed:
+            done = harness.wait(job, "the pool declares delay: a delayed job should run")
+            assert done.status is JobStatus.done, (
+                f"the pool declares delay: the delayed job should end done: {describe_job(done)}"
+            )
+            waited = _seconds(done.started_at, done.submitted_at)
+            assert waited >= 1.5 - CLOCK_SLACK, (
+                f"the pool declares delay: a job delayed 1.5s started {waited:.3f}s after it was "
+                "submitted"
+            )
+            held_back = _seconds(done.started_at, prompt_done.started_at)
+            assert held_back > 0, (
+                f"the pool declares delay: {harness.slots} delayed jobs on {harness.slots} "
+                "workers should not hold back a job submitted after them (a worker must not wait "
+                f"out a delay); the later job started at {prompt_done.started_at}, a delayed one "
+                f"at {done.started_at}"
+            )
 
     @requires(Capability.priority)
     def test_higher_priority_jobs_start_first(self, harness: Harness) -> None:

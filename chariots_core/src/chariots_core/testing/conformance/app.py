@@ -31,6 +31,7 @@ from chariots_core.testing.conformance._ops import (
     Pause,
     Record,
     Start,
+    Tick,
     Touch,
 )
 from chariots_core.testing.conformance._recorder import RECORDER
@@ -67,6 +68,7 @@ def conformance_pipelines() -> list[Pipeline]:
     - ``gated``: ``Start`` → ``Gate`` (held until the test opens it) → ``Touch``;
     - ``touch``: creates a file (the proof the job ran);
     - ``pause_then_touch``: ``Pause`` (``seconds``) → ``Touch``;
+    - ``ticking``: ``Tick`` (a line to ``ticks`` every 20 ms for ``seconds``) → ``Touch``;
     - ``train_mean`` / ``predict_mean``: fit and use ``MeanModel``, a trained, saved op.
     """
     return [
@@ -91,6 +93,13 @@ def conformance_pipelines() -> list[Pipeline]:
                 Node(Touch(), input_nodes=["paused"], output_nodes=[OUT]),
             ],
             "pause_then_touch",
+        ),
+        Pipeline(
+            [
+                Node(Tick(), input_nodes=[IN], output_nodes=["ticked"]),
+                Node(Touch(), input_nodes=["ticked"], output_nodes=[OUT]),
+            ],
+            "ticking",
         ),
         Pipeline([Node(MeanModel(MLMode.FIT), input_nodes=[IN])], "train_mean"),
         _single(MeanModel(MLMode.PREDICT), "predict_mean"),
