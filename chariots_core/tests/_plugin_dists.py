@@ -33,6 +33,7 @@ from chariots_core.workers import _plugins
 DUMMY_PLUGIN = '''
 """A test backend: a pool that keeps messages in memory."""
 
+import os
 import signal
 
 from chariots_core.workers import BaseWorkerPool, Capability, hookimpl
@@ -71,6 +72,10 @@ class DummyWorkerPool(BaseWorkerPool):
         self._workers = 0
 
     def run_worker(self, concurrency=1):
+        if self.url and "dying" in self.url:  # worker processes that die as they start
+            from chariots_core.workers.kit import run_in_foreground
+
+            run_in_foreground(lambda ready: os._exit(3), concurrency, name="dummy", inline=False)
         try:
             print(f"dummy worker ready for app {self.app_name}, concurrency {concurrency}")
             while True:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from chariots_core.errors import ChariotsError
+from chariots_core.errors import ChariotsError, WorkerPoolError
 from chariots_core.jobs import Job, JobStatus
 from chariots_core.workers import (
     BackendInfo,
@@ -38,6 +38,13 @@ class CommandError(click.ClickException):
     """A mistake in what the command was given: ``Error: <message>``, exit status 2."""
 
     exit_code = 2
+
+
+class WorkerFailed(click.ClickException):
+    """A worker that cannot go on (its processes keep dying, its broker is gone): ``Error:
+    <message>``, exit status 1, so that a service manager restarts it."""
+
+    exit_code = 1
 
 
 app_option = click.option(
@@ -168,6 +175,8 @@ def worker(app_spec: str | None, pool_spec: str | None, concurrency: int) -> Non
             pool.run_worker(concurrency=concurrency)
     except KeyboardInterrupt:
         pass  # the pool had its chance to stop gracefully; stopping is what was asked
+    except WorkerPoolError as error:  # its workers cannot go on: say so, exit non-zero
+        raise WorkerFailed(str(error)) from None
     finally:
         pool.close()
     click.echo("worker stopped")

@@ -58,3 +58,15 @@ def test_worker_runs_the_jobs_of_an_app_on_the_embedded_pool(
     assert (finished.status, finished.result) == (JobStatus.done, 42), finished.error
     assert worker.terminate() == 0, worker.output
     assert worker.output.endswith("worker stopped\n")
+
+
+def test_a_worker_whose_processes_keep_dying_exits_1_with_one_line(chariots: Any) -> None:
+    result = chariots.run(
+        "worker", "--app", "chariots_test_app:app", "--pool", "dummy+redis://dying/0"
+    )
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (
+        "Error: 3 worker processes in a row died before they were ready: giving up"
+    ) in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr

@@ -37,6 +37,7 @@ from chariots_core.op_store import OpStore
 from chariots_core.pipelines import PipelinesClient, PipelinesServer
 from chariots_core.testing import TestPipelinesClient
 from chariots_core.workers.embedded import EmbeddedWorkerPool
+from chariots_core.workers.kit import descendants
 
 #: the folder of the test app's modules (on the processes' PYTHONPATH)
 APPS = Path(__file__).with_name("apps")
@@ -352,3 +353,29 @@ def test_a_worker_stopped_with_sigterm_finishes_the_job_in_hand(
     assert "process mode" in worker.output()
     assert "worker stopped" in worker.output()
     assert queue_pool.n_workers == 0
+
+
+def test_a_dead_worker_process_is_replaced_and_its_death_logged(
+    processes: Processes, queue_pool: EmbeddedWorkerPool, local_app: PipelinesServer
+) -> None:
+    worker = processes.worker("worker", pool="embedded://?mode=process")
+    listening(queue_pool, 1)
+    (first,) = descendants(worker.pid)
+
+    os.kill(first, signal.SIGKILL)
+
+    eventually(
+        lambda: "died (killed by SIGKILL); starting another" in worker.output(),
+        what="the death logged",
+    )
+    replacement = eventually(
+        lambda: [pid for pid in descendants(worker.pid) if pid != first] or None,
+        what="a new worker process",
+    )
+    job = local_app.submit_job("add_one", 1)
+    done = local_app.wait_for_job(job.id, timeout=60)
+    assert (done.status, done.result) == (JobStatus.done, 2), done.error
+    assert any(f":{pid}:" in (done.worker_id or "") for pid in replacement)
+    assert worker.process.poll() is None, worker.output()
+    worker.process.terminate()
+    assert worker.process.wait(timeout=30) == 0, worker.output()

@@ -283,7 +283,8 @@ class WorkerProcesses:
         done (a second Ctrl-C kills them). Raises :class:`WorkerProcessesFailed` when dead
         processes cannot be replaced."""
         try:
-            self.start()
+            for _ in range(self.count):  # as replacements are: retried, up to a bound
+                self._replace(0)
             try:
                 self.supervise()
             except KeyboardInterrupt:
@@ -305,6 +306,7 @@ class WorkerProcesses:
             ended = wait_for_sentinels(list(by_sentinel), timeout=0.2)
             for process in [by_sentinel[s] for s in by_sentinel if s in ended]:
                 process.join()
+                exitcode = process.exitcode
                 with self._lock:
                     if process in self.processes:
                         self.processes.remove(process)
@@ -319,7 +321,7 @@ class WorkerProcesses:
                 logger.error(
                     "worker process %s died (%s); starting another",
                     process.name,
-                    exit_reason(process.exitcode),
+                    exit_reason(exitcode),
                 )
                 if len(deaths) > self.max_deaths:
                     raise WorkerProcessesFailed(
