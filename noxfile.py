@@ -7,6 +7,7 @@ its own virtual environment.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -45,11 +46,17 @@ def sync(session: nox.Session, *groups: str, extras: tuple[str, ...] = ()) -> No
     )
 
 
+def service_env() -> dict[str, str]:
+    """On CI every service is there: a test that would skip for a missing one fails instead."""
+    return {"CHARIOTS_TEST_REQUIRE_SERVICES": "1"} if os.environ.get("CI") else {}
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Every test of the workspace (PostgreSQL and broker tests skip with a reason when absent)."""
+    """Every test of the workspace (PostgreSQL and broker tests skip with a reason when absent,
+    except on CI, where they must be there)."""
     sync(session, "test")
-    session.run("pytest", *(session.posargs or ["-q"]))
+    session.run("pytest", *(session.posargs or ["-q"]), env=service_env())
 
 
 @nox.session

@@ -1,15 +1,15 @@
 """Database fixtures: a fresh SQLite file, or a fresh PostgreSQL schema, for each test.
 
-PostgreSQL is found at ``$CHARIOTS_TEST_POSTGRES_URL`` (default
-``postgresql+psycopg://postgres@127.0.0.1:5432/test``); tests that need it are skipped, with the
-URL in the reason, when nothing answers there. Each test gets a schema of its own (a unique name,
+PostgreSQL is found by the core's test service (``chariots_postgres_url``: at
+``$CHARIOTS_TEST_POSTGRES_URL``, default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``);
+tests that need it are skipped, with the URL in the reason, when nothing answers there (or fail,
+when ``$CHARIOTS_TEST_REQUIRE_SERVICES`` is set). Each test gets a schema of its own (a unique name,
 put first on the ``search_path`` of every connection made from :func:`postgres_url`), dropped at
 teardown, so that runs sharing one database do not meet.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import uuid
@@ -22,35 +22,12 @@ from sqlalchemy.engine import URL
 
 from chariots_core.database import normalize_url
 
-POSTGRES_URL_ENV = "CHARIOTS_TEST_POSTGRES_URL"
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def postgres_server_url_from_env() -> URL:
-    """The PostgreSQL database the tests may use (a URL, psycopg 3 as driver)."""
-    return normalize_url(os.environ.get(POSTGRES_URL_ENV) or DEFAULT_POSTGRES_URL)
-
-
-def _shown(url: URL) -> str:
-    return url.render_as_string(hide_password=True)
-
 
 @pytest.fixture(scope="session")
-def postgres_server_url() -> URL:
-    """The reachable PostgreSQL test database; skips the test when there is none."""
-    url = postgres_server_url_from_env()
-    engine = create_engine(url, connect_args={"connect_timeout": 5})
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as error:  # any failure to connect means: no PostgreSQL for these tests
-        pytest.skip(
-            f"PostgreSQL not reachable at {_shown(url)} (set {POSTGRES_URL_ENV}): "
-            f"{type(error).__name__}: {str(error).strip().splitlines()[0]}"
-        )
-    finally:
-        engine.dispose()
-    return url
+def postgres_server_url(chariots_postgres_url: str) -> URL:
+    """The reachable PostgreSQL test database (the core's test service: skipped with the reason
+    when there is none, failed where services are required)."""
+    return normalize_url(chariots_postgres_url)
 
 
 @pytest.fixture

