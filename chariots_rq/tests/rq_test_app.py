@@ -34,19 +34,27 @@ class AddOne(BaseOp):
         return number + 1
 
 
+def _write(path: Path, text: str) -> None:
+    """Write ``text`` whole or not at all (written beside, then renamed): a test polling for the
+    file never reads it empty."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
 def _count_run(counter: str | None) -> int:
     if counter is None:
         return 1
     path = Path(counter)
     runs = int(path.read_text()) + 1 if path.exists() else 1
-    path.write_text(str(runs))
+    _write(path, str(runs))
     return runs
 
 
 class Sleep(BaseOp):
     def execute(self, spec: dict[str, Any]) -> int:
         if spec.get("pid_file"):
-            Path(spec["pid_file"]).write_text(str(os.getpid()))
+            _write(Path(spec["pid_file"]), str(os.getpid()))
         runs = _count_run(spec.get("runs"))
         if runs == 1 or not spec.get("first_run_only"):
             time.sleep(float(spec["seconds"]))
