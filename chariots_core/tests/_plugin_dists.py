@@ -42,6 +42,10 @@ from chariots_core.workers import BaseWorkerPool, Capability, hookimpl
 class DummyWorkerPool(BaseWorkerPool):
     backend = "dummy"
     capabilities = frozenset({Capability.cancel_queued, Capability.delay})
+    capabilities_by_transport = {
+        "redis": frozenset({Capability.cancel_queued, Capability.delay}),
+        "amqp": frozenset({Capability.cancel_queued}),
+    }
 
     def __init__(self, url=None, **options):
         self.url = url

@@ -101,6 +101,9 @@ def _echo_backend(info: BackendInfo) -> None:
         capabilities = ", ".join(sorted(c.value for c in pool.capabilities)) or "none"
         click.echo(f"    pool {pool.__module__}.{pool.__qualname__} (backend {pool.backend!r})")
         click.echo(f"        capabilities: {capabilities}")
+        for transport, by_transport in sorted(pool.capabilities_by_transport.items()):
+            names = ", ".join(sorted(c.value for c in by_transport)) or "none"
+            click.echo(f"        on {pool.backend}+{transport}: {names}")
 
 
 # -- serve --------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ def test_plugins_lists_backends_and_failures_and_exits_0(chariots: Any) -> None:
         "dummy  (chariots-test-dummy 0.1; entry point chariots_test_dummy)\n"
         "    pool chariots_test_dummy.DummyWorkerPool (backend 'dummy')\n"
         "        capabilities: cancel_queued, delay\n"
+        "        on dummy+amqp: cancel_queued\n"
+        "        on dummy+redis: cancel_queued, delay\n"
     ) in out
     assert (
         "broken  (chariots-test-broken 0.1; entry point chariots_test_broken)\n"
@@ -54,6 +56,10 @@ def test_plugins_as_json(chariots: Any) -> None:
             "class": "chariots_test_dummy.DummyWorkerPool",
             "backend": "dummy",
             "capabilities": ["cancel_queued", "delay"],
+            "capabilities_by_transport": {
+                "amqp": ["cancel_queued"],
+                "redis": ["cancel_queued", "delay"],
+            },
         }
     ]
     assert infos["embedded"]["error"] is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from chariots_core.errors import WorkerPoolError
@@ -27,6 +28,10 @@ class BaseWorkerPool(ABC):
 
     backend: ClassVar[str] = ""
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    #: where what a pool honours depends on its broker (``celery+redis`` vs ``celery+amqp``):
+    #: the capabilities of each transport, listed by ``chariots plugins`` (an instance declares
+    #: its own in ``capabilities``)
+    capabilities_by_transport: ClassVar[Mapping[str, frozenset[Capability]]] = {}
 
     @classmethod
     def from_url(cls, url: str) -> BaseWorkerPool:

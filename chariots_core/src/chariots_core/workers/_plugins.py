@@ -106,6 +106,10 @@ def _pool_json(pool: type[BaseWorkerPool]) -> dict[str, Any]:
         "class": f"{pool.__module__}.{pool.__qualname__}",
         "backend": pool.backend,
         "capabilities": sorted(capability.value for capability in pool.capabilities),
+        "capabilities_by_transport": {
+            transport: sorted(capability.value for capability in capabilities)
+            for transport, capabilities in sorted(pool.capabilities_by_transport.items())
+        },
     }
 
 
