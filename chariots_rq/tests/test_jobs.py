@@ -343,7 +343,7 @@ def test_stop_workers_past_its_timeout_stops_cold_and_the_job_is_lost(
 
     assert time.monotonic() - started < 30
     lost = app.get_job(job.id)
-    assert (lost.status, lost.native_status) == (JobStatus.lost, "worker stopped")
+    assert (lost.status, lost.native_status) == (JobStatus.lost, "worker killed")
     assert pool.n_workers == 0
 
 

@@ -101,11 +101,6 @@ def on_work_horse_killed(rq_job: RQJob, retpid: int, ret_val: int, rusage: Any) 
     _end(rq_job, WorkHorseDied(f"the work horse of job {rq_job.id} died (wait status {ret_val})"))
 
 
-def mark_lost(rq_job: RQJob, native_status: str) -> None:
-    """The worker stopped cold with the job in hand: the job is lost."""
-    _end(rq_job, WorkerStopped(f"job {rq_job.id}: {native_status}"), native_status=native_status)
-
-
 def _end(
     rq_job: RQJob, error: BaseException, *, own_run: bool = True, native_status: str | None = None
 ) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from types import FrameType
 from typing import TYPE_CHECKING
 
 from rq.exceptions import StopRequested
@@ -28,8 +27,7 @@ _RQ_HEARTBEAT_GRACE = 60
 
 class _ChariotsWorkerMixin:
     """What chariots changes in RQ's workers: readiness once listening, how soon a job whose
-    worker went silent counts as abandoned, fork hygiene, and a cold shutdown marks the job it
-    kills ``lost`` at once."""
+    worker went silent counts as abandoned, and fork hygiene."""
 
     abandoned_after: int = _RQ_HEARTBEAT_GRACE
     on_ready: Callable[[], None] | None = None
@@ -80,15 +78,6 @@ class _ChariotsWorkerMixin:
     def main_work_horse(self, job: RQJob, queue: Queue) -> None:
         task.rq_worker_pid = self.pid  # type: ignore[attr-defined]
         super().main_work_horse(job, queue)  # type: ignore[misc]
-
-    def request_force_stop(self, signum: int, frame: FrameType | None) -> None:
-        in_hand = self.get_current_job()  # type: ignore[attr-defined]
-        try:
-            super().request_force_stop(signum, frame)  # type: ignore[misc]
-        except SystemExit:
-            if in_hand is not None:
-                task.mark_lost(in_hand, native_status="worker stopped")
-            raise
 
 
 class ChariotsWorker(_ChariotsWorkerMixin, Worker):

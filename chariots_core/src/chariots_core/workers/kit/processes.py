@@ -115,10 +115,8 @@ def lose_jobs_of_process(pid: int, native_status: str = "worker killed") -> None
     for store in stores.values():
         try:
             store.lose_jobs_of(prefix, native_status)
-        except Exception:  # its heartbeat goes stale: the job is found lost later
-            logger.warning(
-                "could not mark the jobs of pid %s lost in %r", pid, store, exc_info=True
-            )
+        except Exception as error:  # its heartbeat goes stale: the job is found lost later
+            logger.warning("could not mark the jobs of pid %s lost in %r: %s", pid, store, error)
 
 
 def kill_tree(pid: int) -> None:
@@ -160,6 +158,7 @@ class WorkerProcesses:
         #: for backends that ignore a second signal too soon), ``cold_grace`` seconds before kill
         self.cold_signal, self.cold_grace, self.cold_after = cold_signal, cold_grace, cold_after
         self._first_signal = 0.0
+        self._asked: set[int] = set()  # the pids already sent the graceful SIGTERM
         self.processes: list[BaseProcess] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -221,11 +220,15 @@ class WorkerProcesses:
         """SIGTERM to every worker process: each stops once its job in hand is done."""
         self._stopping.set()
         self._first_signal = self._first_signal or time.monotonic()
-        self._signal_all(signal.SIGTERM)
+        self._signal_all(signal.SIGTERM, once=True)
 
-    def _signal_all(self, signum: int) -> None:
+    def _signal_all(self, signum: int, *, once: bool = False) -> None:
+        """Send ``signum`` to the live processes (with ``once``: those not sent it yet; a
+        second SIGTERM is a cold stop to some backends)."""
         with self._lock:
-            processes = list(self.processes)
+            processes = [p for p in self.processes if not (once and p.pid in self._asked)]
+            if once:
+                self._asked.update(p.pid for p in processes if p.pid is not None)
         for process in processes:
             if process.pid is not None and process.is_alive():
                 with contextlib.suppress(ProcessLookupError):
@@ -245,19 +248,21 @@ class WorkerProcesses:
         return True
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Stop gracefully within ``timeout`` seconds, then kill what is left (and the
-        processes below it: its work horses)."""
+        """Stop gracefully within ``timeout`` seconds, then stop cold (``cold_signal``) and at
+        last kill what is left (and the processes below it: its work horses); the running jobs
+        of the processes that did not stop gracefully are marked ``lost`` at once."""
         self.ask_to_stop()
-        if not self.wait(timeout) and self.cold_signal is not None:
-            time.sleep(max(0.0, self._first_signal + self.cold_after - time.monotonic()))
-            self._signal_all(self.cold_signal)
-            self.wait(self.cold_grace)
-        with self._lock:
-            still = any(process.is_alive() for process in self.processes)
-        if still:
+        if self.wait(timeout):
+            late: list[BaseProcess] = []
+        else:
             with self._lock:
-                alive = [process for process in self.processes if process.is_alive()]
-            for process in alive:
+                late = [process for process in self.processes if process.is_alive()]
+            if self.cold_signal is not None:
+                time.sleep(max(0.0, self._first_signal + self.cold_after - time.monotonic()))
+                self._signal_all(self.cold_signal)
+                self.wait(self.cold_grace)
+        for process in late:
+            if process.is_alive():
                 logger.warning(
                     "worker process %s (pid %s) did not stop within %gs: killed",
                     process.name,
@@ -266,8 +271,9 @@ class WorkerProcesses:
                 )
                 if process.pid is not None:
                     kill_tree(process.pid)
-                    lose_jobs_of_process(process.pid)
                 process.join()
+            if process.pid is not None:
+                lose_jobs_of_process(process.pid)
         with self._lock:
             processes, self.processes = self.processes, []
         for process in processes:
@@ -289,7 +295,7 @@ class WorkerProcesses:
                 self.supervise()
             except KeyboardInterrupt:
                 logger.warning("stopping once the jobs in hand are done (Ctrl-C abandons them)")
-                self.ask_to_stop()
+            self.ask_to_stop()  # and to any process started while the stop was asked
             self.wait()
         finally:
             self.stop(timeout=0)  # nothing is left after a clean stop; else kill
@@ -331,7 +337,7 @@ class WorkerProcesses:
                 failed_starts = self._replace(failed_starts)
 
     def _replace(self, failed_starts: int) -> int:
-        while True:
+        while not self._stopping.is_set():
             replacement, ready = self._fork()
             try:
                 self._wait_ready(replacement, ready)
@@ -350,6 +356,7 @@ class WorkerProcesses:
                         f"{failed_starts} worker processes in a row died before they were "
                         f"ready: giving up ({error})"
                     ) from None
+        return failed_starts
 
 
 class BackgroundWorkers:
