@@ -27,6 +27,17 @@ MAX_WAIT_SECONDS = 30.0
 #: the largest page of ``GET /jobs``, and the largest offset into it
 MAX_PAGE = 1000
 MAX_OFFSET = 2**31 - 1
+#: the longest delay, timeout, retry interval and time to live a job may ask for (ten years)
+MAX_JOB_SECONDS = 10 * 365 * 24 * 3600.0
+#: job options' bounds, beyond which dates overflow and integers leave a database's range
+OPTION_BOUNDS: dict[str, tuple[float, float]] = {
+    "timeout": (0, MAX_JOB_SECONDS),
+    "retries": (0, 1000),
+    "retry_interval": (0, MAX_JOB_SECONDS),
+    "delay": (0, MAX_JOB_SECONDS),
+    "priority": (-(2**31), 2**31 - 1),
+    "ttl": (0, MAX_JOB_SECONDS),
+}
 #: the longest job id recorded (``JobRecord.id``): a longer one names no job
 MAX_JOB_ID_LENGTH = 64
 
@@ -43,7 +54,7 @@ def pipelines_operations(server: PipelinesServer) -> list[Operation]:
         use_worker = body.get("use_worker")
         if use_worker is not None and not isinstance(use_worker, bool):
             raise BadRequest(f"'use_worker' must be true, false or null, not {use_worker!r:.40}")
-        options = JobOptions.from_json(body.get("job_options"))
+        options = bounded(JobOptions.from_json(body.get("job_options")))
         response = server.call_pipeline(
             pipeline_name, body.get("pipeline_input"), use_worker, options
         )
@@ -79,8 +90,8 @@ def pipelines_operations(server: PipelinesServer) -> list[Operation]:
         if pipeline is not None and not isinstance(pipeline, str):
             raise BadRequest("'pipeline' must be a string or null")
         job = server.get_job(known_job_id(job_id))
-        if pipeline is not None and pipeline != job.pipeline:
-            raise BadRequest(f"job {job_id} ran pipeline {job.pipeline!r}, not {pipeline[:80]!r}")
+        if pipeline is not None and pipeline != job.pipeline:  # no such job of that pipeline
+            raise JobNotFound(f"job {job_id} ran pipeline {job.pipeline!r}, not {pipeline[:80]!r}")
         return jsonify(checked_output(job_response(job), f"job {job.id}"))
 
     def get_job(job_id: str) -> Response:
@@ -284,6 +295,18 @@ def pipelines_operations(server: PipelinesServer) -> list[Operation]:
     ]
 
 
+def bounded(options: JobOptions) -> JobOptions:
+    """``options`` if every one is within what a database and a clock can hold (see
+    :data:`OPTION_BOUNDS`); :class:`BadRequest` naming the first that is not."""
+    if options.retry_interval is None:  # JobOptions.validate lets it pass; the workers do not
+        raise BadRequest("job option 'retry_interval' must be a number, not null")
+    for name, (low, high) in OPTION_BOUNDS.items():
+        value = getattr(options, name)
+        if value is not None and not low <= value <= high:
+            raise BadRequest(f"job option {name!r} must be between {low:g} and {high:g}")
+    return options
+
+
 def known_job_id(job_id: str) -> str:
     """``job_id`` if a job could have it; :class:`JobNotFound` (404) when none can (too long, or
     holding control characters, which some databases refuse outright)."""
@@ -342,16 +365,31 @@ _JOB_ERROR = {
     },
 }
 
+
+def _seconds(*, nullable: bool, positive: bool) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": ["number", "null"] if nullable else "number",
+        "maximum": MAX_JOB_SECONDS,
+    }
+    schema["exclusiveMinimum" if positive else "minimum"] = 0
+    return schema
+
+
+def _bounded_integer(name: str) -> dict[str, Any]:
+    low, high = OPTION_BOUNDS[name]
+    return {"type": "integer", "minimum": int(low), "maximum": int(high)}
+
+
 SCHEMAS: dict[str, Any] = {
     "JobOptions": {
         "type": ["object", "null"],
         "properties": {
-            "timeout": {"type": ["number", "null"], "exclusiveMinimum": 0},
-            "retries": {"type": "integer", "minimum": 0},
-            "retry_interval": {"type": "number", "minimum": 0},
-            "delay": {"type": ["number", "null"], "minimum": 0},
-            "priority": {"type": "integer"},
-            "ttl": {"type": ["number", "null"], "exclusiveMinimum": 0},
+            "timeout": _seconds(nullable=True, positive=True),
+            "retries": _bounded_integer("retries"),
+            "retry_interval": _seconds(nullable=False, positive=False),
+            "delay": _seconds(nullable=True, positive=False),
+            "priority": _bounded_integer("priority"),
+            "ttl": _seconds(nullable=True, positive=True),
         },
         "additionalProperties": False,
     },
