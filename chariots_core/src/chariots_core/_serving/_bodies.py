@@ -14,7 +14,7 @@ from chariots_core._json import loads_strict
 from chariots_core.errors import BadRequest, NotStrictJSON, RequestTooLarge
 
 _READ_SIZE = 64 * 1024
-_INTEGER = re.compile(r"-?[0-9]{1,19}")
+_INTEGER = re.compile(r"-?[0-9]{1,19}(?:\.0+)?")  # '3.0' is the integer 3, as in JSON
 _NUMBER = re.compile(r"-?[0-9]{1,40}(\.[0-9]{1,40})?([eE][-+]?[0-9]{1,3})?")
 
 
@@ -94,7 +94,7 @@ def integer_arg(name: str, default: int, minimum: int, maximum: int) -> int:
         return default
     if not _INTEGER.fullmatch(text):
         raise BadRequest(f"query parameter {name!r} must be an integer, not {text[:40]!r}")
-    value = int(text)
+    value = int(text.split(".")[0])
     if not minimum <= value <= maximum:
         raise BadRequest(f"query parameter {name!r} must be between {minimum} and {maximum}")
     return value

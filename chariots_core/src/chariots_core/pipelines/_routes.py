@@ -54,7 +54,7 @@ def pipelines_operations(server: PipelinesServer) -> list[Operation]:
         use_worker = body.get("use_worker")
         if use_worker is not None and not isinstance(use_worker, bool):
             raise BadRequest(f"'use_worker' must be true, false or null, not {use_worker!r:.40}")
-        options = bounded(JobOptions.from_json(body.get("job_options")))
+        options = bounded(JobOptions.from_json(whole_numbers(body.get("job_options"))))
         response = server.call_pipeline(
             pipeline_name, body.get("pipeline_input"), use_worker, options
         )
@@ -293,6 +293,19 @@ def pipelines_operations(server: PipelinesServer) -> list[Operation]:
             errors=(404, 410, 422),
         ),
     ]
+
+
+def whole_numbers(options: Any) -> Any:
+    """``options`` with ``retries`` and ``priority`` given as whole floats (``3.0``) made ints:
+    JSON has one number type, and its schemas count ``3.0`` as an integer."""
+    if not isinstance(options, dict):
+        return options
+    return {
+        name: int(value)
+        if name in ("retries", "priority") and isinstance(value, float) and value.is_integer()
+        else value
+        for name, value in options.items()
+    }
 
 
 def bounded(options: JobOptions) -> JobOptions:
