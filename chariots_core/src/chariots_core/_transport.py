@@ -22,8 +22,10 @@ from chariots_core._json import dumps
 from chariots_core.errors import (
     BadRequest,
     ChariotsError,
+    Forbidden,
     RemoteError,
     RequestTooLarge,
+    Unauthorized,
     error_from_payload,
 )
 
@@ -99,6 +101,15 @@ class Transport(ABC):
         """Release connections; the default holds none."""
 
 
+def _auth_headers(token: str | None) -> dict[str, str]:
+    """The ``Authorization`` header carrying ``token`` (none without a token)."""
+    if token is None:
+        return {}
+    if not isinstance(token, str) or not token or any(char.isspace() for char in token):
+        raise ValueError("a token must be a non-empty string without white space")
+    return {"Authorization": f"Bearer {token}"}
+
+
 def _body(json_body: Any, data: bytes | None) -> tuple[bytes | None, str | None]:
     if data is not None:
         return data, BYTES_TYPE
@@ -108,7 +119,10 @@ def _body(json_body: Any, data: bytes | None) -> tuple[bytes | None, str | None]
 
 
 class RequestsTransport(Transport):
-    """Requests to a server at ``url`` through a ``requests.Session`` (connections are reused)."""
+    """Requests to a server at ``url`` through a ``requests.Session`` (connections are reused).
+
+    ``token``: the bearer token sent with every request, for a server that asks for one.
+    """
 
     def __init__(
         self,
@@ -116,10 +130,15 @@ class RequestsTransport(Transport):
         *,
         session: requests.Session | None = None,
         timeout: float | None = 60.0,
+        token: str | None = None,
     ) -> None:
         self.url = url.rstrip("/")
         self.session = session if session is not None else requests.Session()
         self.timeout = timeout
+        self._auth = _auth_headers(token)
+
+    def __repr__(self) -> str:  # never the token
+        return f"RequestsTransport({self.url!r}, token={'set' if self._auth else None})"
 
     def request(
         self,
@@ -132,13 +151,16 @@ class RequestsTransport(Transport):
         timeout: float | None = None,
     ) -> HttpResponse:
         body, content_type = _body(json_body, data)
+        headers = dict(self._auth)
+        if content_type:
+            headers["Content-Type"] = content_type
         try:
             response = self.session.request(
                 method,
                 self.url + route,
                 data=body,
                 params=dict(params or {}),
-                headers={"Content-Type": content_type} if content_type else None,
+                headers=headers,
                 timeout=self.timeout if timeout is None else timeout,
             )
         except requests.RequestException as error:
@@ -152,11 +174,13 @@ class RequestsTransport(Transport):
 
 
 class FlaskTestTransport(Transport):
-    """Requests to a Flask app in this process, through its test client."""
+    """Requests to a Flask app in this process, through its test client (with ``token`` as
+    the bearer token, when given)."""
 
-    def __init__(self, app: flask.Flask) -> None:
+    def __init__(self, app: flask.Flask, *, token: str | None = None) -> None:
         self.app = app
         self.client = app.test_client()
+        self._auth = _auth_headers(token)
 
     def request(
         self,
@@ -175,6 +199,7 @@ class FlaskTestTransport(Transport):
             data=body,
             query_string=dict(params or {}),
             content_type=content_type,
+            headers=self._auth,
         )
         return HttpResponse(response.status_code, response.get_data(), response.content_type or "")
 
@@ -186,8 +211,9 @@ def error_from_response(
 
     The ``error`` field of the JSON body names the exception when chariots knows it
     (:func:`~chariots_core.errors.error_from_payload`); otherwise the status decides: 400 is
-    :class:`BadRequest`, 404 is ``not_found`` (when given), 413 is :class:`RequestTooLarge`, and
-    anything else :class:`RemoteError` with the status.
+    :class:`BadRequest`, 401 :class:`Unauthorized`, 403 :class:`Forbidden`, 404 is ``not_found``
+    (when given), 413 is :class:`RequestTooLarge`, and anything else :class:`RemoteError` with
+    the status.
     """
     payload: object = response.body[:500].decode("utf-8", "replace")
     if response.content_type.startswith(JSON_TYPE):
@@ -196,7 +222,13 @@ def error_from_response(
     error = error_from_payload(response.status, payload)
     if not isinstance(error, RemoteError):
         return error
-    fallback = {400: BadRequest, 404: not_found, 413: RequestTooLarge}.get(response.status)
+    fallback = {
+        400: BadRequest,
+        401: Unauthorized,
+        403: Forbidden,
+        404: not_found,
+        413: RequestTooLarge,
+    }.get(response.status)
     if fallback is None:
         return error
     message = payload.get("message", payload) if isinstance(payload, dict) else payload

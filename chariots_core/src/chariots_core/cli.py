@@ -6,6 +6,7 @@ with status 2, as click's own usage errors do.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import signal
@@ -109,6 +110,15 @@ def _echo_backend(info: BackendInfo) -> None:
 # -- serve --------------------------------------------------------------------------------------
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve anywhere
+        return False
+
+
 @main.command()
 @app_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
@@ -133,6 +143,13 @@ def serve(app_spec: str | None, host: str, port: int, threads: bool) -> None:
         server = make_server(host, port, app, threaded=threads)
     except OSError as error:
         raise CommandError(f"cannot listen on {host}:{port}: {error}") from None
+    tokens = getattr(app, "api_tokens", None)
+    if not _is_loopback(host) and not (tokens is not None and tokens.enabled):
+        click.echo(
+            f"warning: serving on {host} without tokens: whoever reaches this port may load, save "
+            "and cancel; set CHARIOTS_API_TOKENS (see docs/security.md)",
+            err=True,
+        )
     try:
         with _sigterm_as_keyboard_interrupt():
             click.echo(f"serving app {app.name!r} on http://{host}:{server.port}/ (Ctrl-C to stop)")

@@ -63,6 +63,32 @@ class RequestTooLarge(ChariotsError, ValueError):
     http_status = 413
 
 
+class NotStrictJSON(BadRequest):
+    """A value that strict JSON cannot hold: NaN, an infinity, an integer too long to read back,
+    nesting too deep. The message names where the value is (``input[2][1] is NaN``). HTTP 400
+    for a request's input; a pipeline's output that is not strict JSON is
+    :class:`OutputNotJSON`."""
+
+
+class OutputNotJSON(ChariotsError):
+    """A pipeline's output (or a job's stored result) that strict JSON cannot hold, so that the
+    server cannot send it (HTTP 422); the message names where the value is."""
+
+    http_status = 422
+
+
+class Unauthorized(ChariotsError):
+    """A request without a valid bearer token to a server that asks for one (HTTP 401)."""
+
+    http_status = 401
+
+
+class Forbidden(ChariotsError):
+    """A request whose token may not do what it asks, e.g. a read-only token saving (HTTP 403)."""
+
+    http_status = 403
+
+
 class RemoteError(ChariotsError):
     """A server answered with an error that has no more precise Python exception."""
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 import requests
+
+from chariots_core.cli import _is_loopback
 
 
 def test_serve_answers_http_until_sigterm(chariots: Any) -> None:
@@ -23,3 +26,20 @@ def test_serve_answers_http_until_sigterm(chariots: Any) -> None:
 
     assert server.terminate() == 0, server.output
     assert server.output.endswith("server stopped\n")
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.3.2.1", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("models.internal", False),
+    ],
+)
+def test_serve_warns_of_open_ports_beyond_loopback(host: str, loopback: bool) -> None:
+    assert _is_loopback(host) is loopback

@@ -123,7 +123,11 @@ class HttpOpStoreClient(BaseOpStoreClient):
 
 
 class OpStoreClient(HttpOpStoreClient):
-    """The op store of an :class:`OpStoreServer` at ``url`` (e.g. ``http://models:5001``)."""
+    """The op store of an :class:`OpStoreServer` at ``url`` (e.g. ``http://models:5001``).
+
+    ``token``: the bearer token to send, for a server started with tokens; a pipelines server
+    needs a full (not read-only) token, as it saves models and registers its pipelines.
+    """
 
     def __init__(
         self,
@@ -131,8 +135,9 @@ class OpStoreClient(HttpOpStoreClient):
         *,
         session: requests.Session | None = None,
         timeout: float | None = 60.0,
+        token: str | None = None,
     ) -> None:
-        super().__init__(RequestsTransport(url, session=session, timeout=timeout))
+        super().__init__(RequestsTransport(url, session=session, timeout=timeout, token=token))
         self.url = url
 
     def __repr__(self) -> str:

@@ -17,11 +17,14 @@ not inflated by base64:
 - ``/v1/register_new_pipeline``: ``{"pipeline_name", "op_names": [...]}`` → ``{}``
 - ``/v1/pipeline_exists``: ``{"pipeline_name"}`` → ``{"exists": bool}``
 - ``GET /v1/health_check`` → ``{"status": "ok"}``
+- ``GET /openapi.json``: the OpenAPI document of these routes, with the exact rules for names
+  and versions
 
 Versions are ``str(version)`` strings; ``saved`` is ``{"op_name", "version", "class_version",
 "training_version", "saved_at"}`` with ``saved_at`` in ISO 8601. Errors answer
 ``{"error": <exception name>, "message": ...}``: 400 for a malformed request or a refused name,
-404 for an unknown op or version, never a traceback.
+404 for an unknown op or version, 401/403 for a missing or read-only token (when the server
+asks for tokens), 413 for a body over the limit; never a traceback, SQL or a server path.
 """
 
 from __future__ import annotations
@@ -30,43 +33,53 @@ import logging
 from typing import Any
 
 import flask
-from werkzeug.exceptions import HTTPException
 
-from chariots_core._transport import BYTES_TYPE
+from chariots_core import __version__
+from chariots_core._serving import (
+    DEFAULT_MAX_REQUEST_BYTES,
+    JSON_TYPE,
+    Access,
+    JsonApiServer,
+    Operation,
+    json_object_body,
+    read_body,
+)
+from chariots_core._serving._operations import BYTES_TYPE
+from chariots_core._serving._tokens import TokenSetting
 from chariots_core.database import Database
-from chariots_core.errors import BadRequest, ChariotsError, error_payload
-from chariots_core.op_store._names import parse_version
+from chariots_core.errors import BadRequest
+from chariots_core.op_store._models import NAME_LENGTH
+from chariots_core.op_store._names import OP_NAME_PATTERN, PIPELINE_NAME_PATTERN, parse_version
 from chariots_core.op_store._op_store import OpStore
 from chariots_core.op_store._wire import saved_op_version_to_json, versions_to_json
+from chariots_core.versioning._version import VERSION_PATTERN
 
 logger = logging.getLogger(__name__)
 
-
-def _json_object() -> dict[str, Any]:
-    body = flask.request.get_json(force=True, silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest("the request body must be a JSON object")
-    return body
-
-
-def _field(body: dict[str, Any], name: str) -> Any:
-    if name not in body:
-        raise BadRequest(f"the request body needs a {name!r} field")
-    return body[name]
+__all__ = ["JSON_TYPE", "OpStoreServer"]
 
 
 def _string_field(body: dict[str, Any], name: str) -> str:
-    value = _field(body, name)
+    if name not in body:
+        raise BadRequest(f"the request body needs a {name!r} field")
+    value = body[name]
     if not isinstance(value, str):
         raise BadRequest(f"{name!r} must be a string, not {type(value).__name__}")
     return value
 
 
 def _string_list_field(body: dict[str, Any], name: str) -> list[str]:
-    value = _field(body, name)
+    if name not in body:
+        raise BadRequest(f"the request body needs a {name!r} field")
+    value = body[name]
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise BadRequest(f"{name!r} must be a list of strings")
     return value
+
+
+def _json_object(*fields: str) -> dict[str, Any]:
+    """The body: a JSON object with these fields (and no other)."""
+    return json_object_body(fields, empty_ok=False)
 
 
 def _query_arg(name: str) -> str:
@@ -76,122 +89,271 @@ def _query_arg(name: str) -> str:
     return value
 
 
-class OpStoreServer(flask.Flask):
+class OpStoreServer(JsonApiServer):
     """A Flask app serving ``op_store`` under ``/v1/`` (see the module documentation).
 
     ``server.db`` is the store's :class:`~chariots_core.database.Database`, so that
     ``server.db.create_all()`` makes the schema before the first request.
+
+    Security (see ``docs/security.md``): ``api_tokens`` and ``readonly_api_tokens`` are the
+    bearer tokens accepted, each a list or a string separated by commas; left ``None``, they are
+    read from ``CHARIOTS_API_TOKENS`` and ``CHARIOTS_API_READONLY_TOKENS``. With no token at all
+    every route is open. A read-only token may read ops, versions and links, not save op bytes,
+    register links or pipelines (403); ``GET /v1/health_check`` and ``GET /openapi.json`` need
+    no token. ``max_request_bytes`` bounds a request body, op bytes included (413 beyond,
+    chunked bodies too).
     """
 
-    def __init__(self, op_store: OpStore, import_name: str = "chariots_op_store") -> None:
-        super().__init__(import_name)
+    def __init__(
+        self,
+        op_store: OpStore,
+        import_name: str = "chariots_op_store",
+        *,
+        api_tokens: TokenSetting = None,
+        readonly_api_tokens: TokenSetting = None,
+        max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+    ) -> None:
+        super().__init__(
+            import_name,
+            api_tokens=api_tokens,
+            readonly_api_tokens=readonly_api_tokens,
+            max_request_bytes=max_request_bytes,
+        )
         self.op_store = op_store
         self.db: Database = op_store.db
-        self._add_routes()
-        self.register_error_handler(ChariotsError, _chariots_error)
-        self.register_error_handler(HTTPException, _http_error)
-        self.register_error_handler(Exception, _unexpected_error)
+        self.serve_operations(
+            _operations(op_store),
+            title="chariots op store",
+            version=__version__,
+            schemas=_SCHEMAS,
+            meanings=_MEANINGS,
+        )
 
-    def _add_routes(self) -> None:
-        store = self.op_store
 
-        def health_check() -> flask.Response:
-            return flask.jsonify(status="ok")
+def _operations(store: OpStore) -> list[Operation]:
+    def health_check() -> flask.Response:
+        return flask.jsonify(status="ok")
 
-        def get_all_versions_of_op() -> flask.Response:
-            op_name = _string_field(_json_object(), "op_name")
-            saved = store.get_all_versions_of_op(op_name)
-            return flask.jsonify(versions=[saved_op_version_to_json(item) for item in saved])
+    def get_all_versions_of_op() -> flask.Response:
+        op_name = _string_field(_json_object("op_name"), "op_name")
+        saved = store.get_all_versions_of_op(op_name)
+        return flask.jsonify(versions=[saved_op_version_to_json(item) for item in saved])
 
-        def get_latest_versions() -> flask.Response:
-            op_names = _string_list_field(_json_object(), "op_names")
-            latest = store.get_latest_versions(op_names)
-            return flask.jsonify(
-                versions={name: saved_op_version_to_json(item) for name, item in latest.items()}
-            )
+    def get_latest_versions() -> flask.Response:
+        op_names = _string_list_field(_json_object("op_names"), "op_names")
+        latest = store.get_latest_versions(op_names)
+        return flask.jsonify(
+            versions={name: saved_op_version_to_json(item) for name, item in latest.items()}
+        )
 
-        def get_op_bytes_for_version() -> flask.Response:
-            body = _json_object()
-            op_bytes = store.get_op_bytes_for_version(
-                _string_field(body, "op_name"), parse_version(_string_field(body, "version"))
-            )
-            return flask.Response(op_bytes, mimetype=BYTES_TYPE)
+    def get_op_bytes_for_version() -> flask.Response:
+        body = _json_object("op_name", "version")
+        op_bytes = store.get_op_bytes_for_version(
+            _string_field(body, "op_name"), parse_version(_string_field(body, "version"))
+        )
+        return flask.Response(op_bytes, mimetype=BYTES_TYPE)
 
-        def save_op_bytes() -> flask.Response:
-            training_version = flask.request.args.get("training_version")
-            store.save_op_bytes(
-                _query_arg("op_name"),
-                parse_version(_query_arg("version")),
-                flask.request.get_data(cache=False),
-                class_version=parse_version(_query_arg("class_version"), "class_version"),
-                training_version=(
-                    None
-                    if training_version is None
-                    else parse_version(training_version, "training_version")
-                ),
-            )
-            return flask.jsonify({})
+    def save_op_bytes() -> flask.Response:
+        op_name = _query_arg("op_name")
+        version = parse_version(_query_arg("version"))
+        class_version = parse_version(_query_arg("class_version"), "class_version")
+        training_version = flask.request.args.get("training_version")
+        store.save_op_bytes(
+            op_name,
+            version,
+            read_body(),
+            class_version=class_version,
+            training_version=(
+                None
+                if training_version is None
+                else parse_version(training_version, "training_version")
+            ),
+        )
+        return flask.jsonify({})
 
-        def register_valid_link() -> flask.Response:
-            body = _json_object()
-            store.register_valid_link(
-                _string_field(body, "downstream_op_name"),
-                parse_version(_string_field(body, "downstream_version"), "downstream_version"),
-                _string_field(body, "upstream_op_name"),
-                parse_version(_string_field(body, "upstream_version"), "upstream_version"),
-            )
-            return flask.jsonify({})
+    def register_valid_link() -> flask.Response:
+        body = _json_object(
+            "downstream_op_name", "downstream_version", "upstream_op_name", "upstream_version"
+        )
+        store.register_valid_link(
+            _string_field(body, "downstream_op_name"),
+            parse_version(_string_field(body, "downstream_version"), "downstream_version"),
+            _string_field(body, "upstream_op_name"),
+            parse_version(_string_field(body, "upstream_version"), "upstream_version"),
+        )
+        return flask.jsonify({})
 
-        def get_validated_links() -> flask.Response:
-            body = _json_object()
-            versions = store.get_validated_links(
-                _string_field(body, "downstream_op_name"),
-                parse_version(_string_field(body, "downstream_version"), "downstream_version"),
-                _string_field(body, "upstream_op_name"),
-            )
-            return flask.jsonify(upstream_versions=versions_to_json(versions))
+    def get_validated_links() -> flask.Response:
+        body = _json_object("downstream_op_name", "downstream_version", "upstream_op_name")
+        versions = store.get_validated_links(
+            _string_field(body, "downstream_op_name"),
+            parse_version(_string_field(body, "downstream_version"), "downstream_version"),
+            _string_field(body, "upstream_op_name"),
+        )
+        return flask.jsonify(upstream_versions=versions_to_json(versions))
 
-        def register_new_pipeline() -> flask.Response:
-            body = _json_object()
-            store.register_new_pipeline(
-                _string_field(body, "pipeline_name"), _string_list_field(body, "op_names")
-            )
-            return flask.jsonify({})
+    def register_new_pipeline() -> flask.Response:
+        body = _json_object("pipeline_name", "op_names")
+        store.register_new_pipeline(
+            _string_field(body, "pipeline_name"), _string_list_field(body, "op_names")
+        )
+        return flask.jsonify({})
 
-        def pipeline_exists() -> flask.Response:
-            pipeline_name = _string_field(_json_object(), "pipeline_name")
-            return flask.jsonify(exists=store.pipeline_exists(pipeline_name))
+    def pipeline_exists() -> flask.Response:
+        pipeline_name = _string_field(_json_object("pipeline_name"), "pipeline_name")
+        return flask.jsonify(exists=store.pipeline_exists(pipeline_name))
 
-        self.add_url_rule("/v1/health_check", view_func=health_check, methods=["GET"])
-        for view in (
+    def post(
+        view: Any,
+        summary: str,
+        fields: dict[str, Any],
+        answer: dict[str, Any],
+        *,
+        access: Access = Access.read,
+        errors: tuple[int, ...] = (),
+        answer_type: str = JSON_TYPE,
+    ) -> Operation:
+        return Operation(
+            f"/v1/{view.__name__}",
+            "POST",
+            summary,
+            view,
+            access=access,
+            body={
+                "type": "object",
+                "properties": fields,
+                "required": list(fields),
+                "additionalProperties": False,
+            },
+            body_required=True,
+            answer=answer,
+            answer_type=answer_type,
+            errors=errors,
+        )
+
+    return [
+        Operation(
+            "/v1/health_check",
+            "GET",
+            "Whether the op store is up.",
+            health_check,
+            access=Access.open,
+            answer=_object({"status": {"const": "ok"}}),
+        ),
+        post(
             get_all_versions_of_op,
+            "Every saved version of an op, newest first.",
+            {"op_name": _OP_NAME},
+            _object({"versions": {"type": "array", "items": _SAVED}}),
+        ),
+        post(
             get_latest_versions,
+            "The newest saved version of each op that has one.",
+            {"op_names": {"type": "array", "items": _OP_NAME}},
+            _object({"versions": {"type": "object", "additionalProperties": _SAVED}}),
+        ),
+        post(
             get_op_bytes_for_version,
+            "The bytes saved for a version of an op.",
+            {"op_name": _OP_NAME, "version": _VERSION},
+            {"type": "string", "format": "binary"},
+            errors=(404,),
+            answer_type=BYTES_TYPE,
+        ),
+        Operation(
+            "/v1/save_op_bytes",
+            "POST",
+            "Save the bytes of a version of an op (the body, raw).",
             save_op_bytes,
+            access=Access.write,
+            raw_body=True,
+            query={
+                "op_name": _OP_NAME,
+                "version": _VERSION,
+                "class_version": _VERSION,
+                "training_version": _VERSION,
+            },
+            required_query=frozenset({"op_name", "version", "class_version"}),
+            answer=_object({}),
+        ),
+        post(
             register_valid_link,
+            "Record that a version of a downstream op was validated on a version of an "
+            "upstream op.",
+            {
+                "downstream_op_name": _OP_NAME,
+                "downstream_version": _VERSION,
+                "upstream_op_name": _OP_NAME,
+                "upstream_version": _VERSION,
+            },
+            _object({}),
+            access=Access.write,
+        ),
+        post(
             get_validated_links,
+            "The versions of an upstream op that a version of a downstream op was validated on.",
+            {
+                "downstream_op_name": _OP_NAME,
+                "downstream_version": _VERSION,
+                "upstream_op_name": _OP_NAME,
+            },
+            _object({"upstream_versions": {"type": "array", "items": _VERSION}}),
+        ),
+        post(
             register_new_pipeline,
+            "Record a pipeline and the ops it holds.",
+            {
+                "pipeline_name": _PIPELINE_NAME,
+                "op_names": {"type": "array", "items": _OP_NAME},
+            },
+            _object({}),
+            access=Access.write,
+        ),
+        post(
             pipeline_exists,
-        ):
-            self.add_url_rule(f"/v1/{view.__name__}", view_func=view, methods=["POST"])
+            "Whether a pipeline was recorded.",
+            {"pipeline_name": _PIPELINE_NAME},
+            _object({"exists": {"type": "boolean"}}),
+        ),
+    ]
 
 
-def _error_response(status: int, error: str, message: str) -> tuple[flask.Response, int]:
-    return flask.jsonify(error=error, message=message), status
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": list(properties)}
 
 
-def _chariots_error(error: ChariotsError) -> tuple[flask.Response, int]:
-    if error.http_status >= 500:
-        logger.error("op store request failed", exc_info=error)
-    return flask.jsonify(error_payload(error)), error.http_status
-
-
-def _http_error(error: HTTPException) -> tuple[flask.Response, int]:
-    status = error.code or 500
-    name = "BadRequest" if status == 400 else (error.name or "HTTPException").replace(" ", "")
-    return _error_response(status, name, error.description or "")
-
-
-def _unexpected_error(error: Exception) -> tuple[flask.Response, int]:
-    logger.error("op store request failed", exc_info=error)
-    return _error_response(500, "InternalServerError", "the op store failed; see its log")
+_OP_NAME = {"$ref": "#/components/schemas/OpName"}
+_PIPELINE_NAME = {"$ref": "#/components/schemas/PipelineName"}
+_VERSION = {"$ref": "#/components/schemas/Version"}
+_SAVED = {"$ref": "#/components/schemas/SavedOpVersion"}
+_SCHEMAS: dict[str, Any] = {
+    "OpName": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": NAME_LENGTH,
+        "pattern": OP_NAME_PATTERN,
+    },
+    "PipelineName": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": NAME_LENGTH,
+        "pattern": PIPELINE_NAME_PATTERN,
+    },
+    "Version": {
+        "type": "string",
+        "pattern": VERSION_PATTERN,
+        "description": "str(version): major_minor_patch_creationtime",
+    },
+    "SavedOpVersion": {
+        "type": "object",
+        "properties": {
+            "op_name": {"type": "string"},
+            "version": _VERSION,
+            "class_version": _VERSION,
+            "training_version": {"anyOf": [_VERSION, {"type": "null"}]},
+            "saved_at": {"type": "string", "format": "date-time"},
+        },
+        "required": ["op_name", "version", "class_version", "training_version", "saved_at"],
+    },
+}
+_MEANINGS = {404: "no such op, or no such version of it"}

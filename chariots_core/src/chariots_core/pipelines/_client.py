@@ -122,8 +122,21 @@ class BasePipelinesClient:
 
 
 class PipelinesClient(BasePipelinesClient):
-    """A client of a pipelines server over HTTP at ``backend_url``."""
+    """A client of a pipelines server over HTTP at ``backend_url``.
 
-    def __init__(self, backend_url: str = "http://127.0.0.1:5000", timeout: float = 60.0) -> None:
-        super().__init__(RequestsTransport(backend_url, timeout=timeout))
+    ``token``: the bearer token to send, for a server started with tokens
+    (``CHARIOTS_API_TOKENS``); a read-only token may call pipelines and read jobs only.
+    """
+
+    def __init__(
+        self,
+        backend_url: str = "http://127.0.0.1:5000",
+        timeout: float = 60.0,
+        *,
+        token: str | None = None,
+    ) -> None:
+        super().__init__(RequestsTransport(backend_url, timeout=timeout, token=token))
         self.backend_url = backend_url
+
+    def __repr__(self) -> str:
+        return f"PipelinesClient({self.backend_url!r})"

@@ -1,76 +1,77 @@
-"""The HTTP routes of a :class:`PipelinesServer`, and the OpenAPI document that describes them."""
+"""The HTTP routes of a :class:`PipelinesServer`, and the schemas of its OpenAPI document."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, jsonify, request
 
-from chariots_core import __version__
-from chariots_core.errors import BadRequest
-from chariots_core.jobs import JobOptions, JobStatus
+from chariots_core._json import check_strict_json
+from chariots_core._serving import (
+    NO_FIELDS,
+    Access,
+    Operation,
+    integer_arg,
+    json_object_body,
+    number_arg,
+)
+from chariots_core.errors import BadRequest, JobNotFound, NotStrictJSON, OutputNotJSON
+from chariots_core.jobs import Job, JobOptions, JobStatus
 
 if TYPE_CHECKING:
     from chariots_core.pipelines._server import PipelinesServer
 
 #: the longest one wait request holds its connection (clients wait longer by asking again)
 MAX_WAIT_SECONDS = 30.0
+#: the largest page of ``GET /jobs``, and the largest offset into it
+MAX_PAGE = 1000
+MAX_OFFSET = 2**31 - 1
+#: the longest delay, timeout, retry interval and time to live a job may ask for (ten years)
+MAX_JOB_SECONDS = 10 * 365 * 24 * 3600.0
+#: job options' bounds, beyond which dates overflow and integers leave a database's range
+OPTION_BOUNDS: dict[str, tuple[float, float]] = {
+    "timeout": (0, MAX_JOB_SECONDS),
+    "retries": (0, 1000),
+    "retry_interval": (0, MAX_JOB_SECONDS),
+    "delay": (0, MAX_JOB_SECONDS),
+    "priority": (-(2**31), 2**31 - 1),
+    "ttl": (0, MAX_JOB_SECONDS),
+}
+#: the longest job id recorded (``JobRecord.id``): a longer one names no job
+MAX_JOB_ID_LENGTH = 64
 
-_ERROR = {"$ref": "#/components/schemas/Error"}
 _JOB = {"$ref": "#/components/schemas/Job"}
 _RESPONSE = {"$ref": "#/components/schemas/PipelineResponse"}
-_OBJECT: dict[str, Any] = {"type": "object"}
+_STATUSES = [member.value for member in JobStatus]
 
 
-@dataclass(frozen=True)
-class Route:
-    rule: str
-    method: str
-    summary: str
-    handler: Callable[..., Response]
-    body: dict[str, Any] | None = None
-    query: dict[str, dict[str, Any]] = field(default_factory=dict)
-    answer: dict[str, Any] = field(default_factory=lambda: dict(_OBJECT))
-    errors: tuple[int, ...] = ()
+def pipelines_operations(server: PipelinesServer) -> list[Operation]:
+    """Every route of the server (``GET /openapi.json`` is added with them)."""
 
-
-def add_routes(server: PipelinesServer) -> None:
-    """Register every route of the server (and ``GET /openapi.json``)."""
-    routes = _routes(server)
-    for route in routes:
-        endpoint = f"{route.method.lower()}:{route.rule}"
-        server.add_url_rule(route.rule, endpoint, route.handler, methods=[route.method])
-    document = openapi_document(server, routes)
-    server.add_url_rule("/openapi.json", "openapi", lambda: jsonify(document), methods=["GET"])
-
-
-def _routes(server: PipelinesServer) -> list[Route]:
     def main(pipeline_name: str) -> Response:
-        body = json_body({"pipeline_input", "use_worker", "job_options"})
+        body = json_object_body({"pipeline_input", "use_worker", "job_options"})
         use_worker = body.get("use_worker")
         if use_worker is not None and not isinstance(use_worker, bool):
-            raise BadRequest(f"'use_worker' must be true, false or null, not {use_worker!r}")
-        options = JobOptions.from_json(body.get("job_options"))
+            raise BadRequest(f"'use_worker' must be true, false or null, not {use_worker!r:.40}")
+        options = bounded(JobOptions.from_json(whole_numbers(body.get("job_options"))))
         response = server.call_pipeline(
             pipeline_name, body.get("pipeline_input"), use_worker, options
         )
         return jsonify(response.to_json())
 
     def load(pipeline_name: str) -> Response:
-        json_body(set())
+        json_object_body(())
         server.load_pipeline(pipeline_name)
         return jsonify(versions_payload(pipeline_name))
 
     def save(pipeline_name: str) -> Response:
-        json_body(set())
+        json_object_body(())
         server.save_pipeline(pipeline_name)
         return jsonify(versions_payload(pipeline_name))
 
     def versions(pipeline_name: str) -> Response:
-        json_body(set())
+        json_object_body(())
         return jsonify(versions_payload(pipeline_name))
 
     def pipeline_health(pipeline_name: str) -> Response:
@@ -82,67 +83,81 @@ def _routes(server: PipelinesServer) -> list[Route]:
         return {node: str(version) for node, version in found.items()}
 
     def fetch() -> Response:
-        body = json_body({"job_id", "pipeline"})
-        job_id = body.get("job_id")
+        body = json_object_body({"job_id", "pipeline"})
+        job_id, pipeline = body.get("job_id"), body.get("pipeline")
         if not isinstance(job_id, str) or not job_id:
             raise BadRequest('the body must name the job: {"job_id": "..."}')
-        job = server.get_job(job_id)
-        pipeline = body.get("pipeline")
-        if pipeline is not None and pipeline != job.pipeline:
-            raise BadRequest(f"job {job_id} ran pipeline {job.pipeline!r}, not {pipeline!r}")
-        return jsonify(job_response(job))
+        if pipeline is not None and not isinstance(pipeline, str):
+            raise BadRequest("'pipeline' must be a string or null")
+        job = server.get_job(known_job_id(job_id))
+        if pipeline is not None and pipeline != job.pipeline:  # no such job of that pipeline
+            raise JobNotFound(f"job {job_id} ran pipeline {job.pipeline!r}, not {pipeline[:80]!r}")
+        return jsonify(checked_output(job_response(job), f"job {job.id}"))
 
     def get_job(job_id: str) -> Response:
-        return jsonify(server.get_job(job_id).to_json())
+        return job_answer(server.get_job(known_job_id(job_id)))
 
     def wait(job_id: str) -> Response:
         timeout = number_arg("timeout", default=MAX_WAIT_SECONDS)
-        job = server.wait_for_job(job_id, min(timeout, MAX_WAIT_SECONDS))
-        return jsonify(job.to_json())
+        job = server.wait_for_job(known_job_id(job_id), min(timeout, MAX_WAIT_SECONDS))
+        return job_answer(job)
 
     def cancel(job_id: str) -> Response:
-        json_body(set())
-        return jsonify(server.cancel_job(job_id).to_json())
+        json_object_body(())
+        return job_answer(server.cancel_job(known_job_id(job_id)))
 
     def list_jobs() -> Response:
         status_text = request.args.get("status")
-        try:
-            status = None if status_text is None else JobStatus(status_text)
-        except ValueError:
-            known = [member.value for member in JobStatus]
-            raise BadRequest(f"unknown status {status_text!r} (known: {known})") from None
-        limit = int(number_arg("limit", default=50))
-        offset = int(number_arg("offset", default=0))
-        if not 1 <= limit <= 1000:
-            raise BadRequest("'limit' must be between 1 and 1000")
-        jobs, total = server.list_jobs(
-            pipeline=request.args.get("pipeline"), status=status, limit=limit, offset=offset
-        )
-        return jsonify(
-            {
-                "jobs": [job.to_json() for job in jobs],
-                "total": total,
-                "limit": limit,
-                "offset": offset,
-            }
-        )
+        if status_text is not None and status_text not in _STATUSES:
+            raise BadRequest(f"unknown status {status_text[:40]!r} (known: {_STATUSES})")
+        status = None if status_text is None else JobStatus(status_text)
+        limit = integer_arg("limit", default=50, minimum=1, maximum=MAX_PAGE)
+        offset = integer_arg("offset", default=0, minimum=0, maximum=MAX_OFFSET)
+        pipeline = request.args.get("pipeline")
+        jobs: list[Job]
+        if pipeline is not None and not _may_name_something(pipeline):
+            jobs, total = [], 0  # a name no job can have: nothing to ask the database
+        else:
+            jobs, total = server.list_jobs(
+                pipeline=pipeline, status=status, limit=limit, offset=offset
+            )
+        page = {
+            "jobs": [job.to_json() for job in jobs],
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+        }
+        return jsonify(checked_output(page, "the jobs"))
 
-    name_param = {"type": "string"}
+    def job_answer(job: Job) -> Response:
+        return jsonify(checked_output(job.to_json(), f"job {job.id}"))
+
+    pipeline_name = {"type": "string", "minLength": 1}
+    if server.pipelines:
+        pipeline_name["enum"] = sorted(server.pipelines)
+    on_pipeline = {"pipeline_name": pipeline_name}
+    job_id = {"job_id": {"type": "string", "minLength": 1}}
     return [
-        Route(
+        Operation(
             "/health_check",
             "GET",
             "Whether the server is up.",
             lambda: jsonify({"status": "ok", "pipelines": len(server.pipelines)}),
+            access=Access.open,
+            answer={
+                "type": "object",
+                "properties": {"status": {"const": "ok"}, "pipelines": {"type": "integer"}},
+                "required": ["status", "pipelines"],
+            },
         ),
-        Route(
+        Operation(
             "/available_pipelines",
             "GET",
             "The names of the app's pipelines.",
             lambda: jsonify(sorted(server.pipelines)),
             answer={"type": "array", "items": {"type": "string"}},
         ),
-        Route(
+        Operation(
             "/pipelines/<pipeline_name>/main",
             "POST",
             "Run the pipeline on an input, in the server or as a job on the worker pool.",
@@ -150,92 +165,183 @@ def _routes(server: PipelinesServer) -> list[Route]:
             body={
                 "type": "object",
                 "properties": {
-                    "pipeline_input": {},
+                    "pipeline_input": {"description": "any JSON value (strict JSON)"},
                     "use_worker": {"type": ["boolean", "null"]},
                     "job_options": {"$ref": "#/components/schemas/JobOptions"},
                 },
                 "additionalProperties": False,
             },
+            path=on_pipeline,
             answer=_RESPONSE,
-            errors=(400, 404, 413, 419, 500, 503),
+            errors=(404, 419, 422, 500, 503),
         ),
-        Route(
+        Operation(
             "/pipelines/<pipeline_name>/load",
             "POST",
             "Load the newest compatible versions of the pipeline's ops from the op store.",
             load,
-            errors=(400, 404, 419),
+            access=Access.write,
+            body=NO_FIELDS,
+            path=on_pipeline,
+            answer=_VERSIONS,
+            errors=(404, 419, 503),
         ),
-        Route(
+        Operation(
             "/pipelines/<pipeline_name>/save",
             "POST",
             "Save the pipeline's ops and the links between their versions.",
             save,
-            errors=(400, 404),
+            access=Access.write,
+            body=NO_FIELDS,
+            path=on_pipeline,
+            answer=_VERSIONS,
+            errors=(404, 503),
         ),
-        Route(
+        Operation(
             "/pipelines/<pipeline_name>/versions",
             "POST",
             "The version of each node of the pipeline.",
             versions,
-            errors=(400, 404),
+            body=NO_FIELDS,
+            path=on_pipeline,
+            answer=_VERSIONS,
+            errors=(404,),
         ),
-        Route(
+        Operation(
             "/pipelines/<pipeline_name>/health_check",
             "GET",
             "Whether the pipeline was loaded from the op store.",
             pipeline_health,
+            path=on_pipeline,
+            answer={
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "is_loaded": {"type": "boolean"}},
+                "required": ["name", "is_loaded"],
+            },
             errors=(404,),
         ),
-        Route(
+        Operation(
             "/jobs/fetch/",
             "POST",
             "A job's state and, once done, its value (the original chariots route).",
             fetch,
             body={
                 "type": "object",
-                "properties": {"job_id": {"type": "string"}, "pipeline": name_param},
+                "properties": {
+                    "job_id": {"type": "string", "minLength": 1},
+                    "pipeline": {"type": ["string", "null"]},
+                },
                 "required": ["job_id"],
+                "additionalProperties": False,
             },
+            body_required=True,
             answer=_RESPONSE,
-            errors=(400, 404, 410),
+            errors=(404, 410, 422),
         ),
-        Route(
+        Operation(
             "/jobs",
             "GET",
             "The app's jobs, newest first, filtered by pipeline and status, paginated.",
             list_jobs,
             query={
-                "pipeline": name_param,
-                "status": {"type": "string", "enum": [member.value for member in JobStatus]},
-                "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50},
-                "offset": {"type": "integer", "minimum": 0, "default": 0},
+                "pipeline": {"type": "string"},
+                "status": {"type": "string", "enum": _STATUSES},
+                "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 50},
+                "offset": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
             },
-            errors=(400,),
+            answer={
+                "type": "object",
+                "properties": {
+                    "jobs": {"type": "array", "items": _JOB},
+                    "total": {"type": "integer", "minimum": 0},
+                    "limit": {"type": "integer"},
+                    "offset": {"type": "integer"},
+                },
+                "required": ["jobs", "total", "limit", "offset"],
+            },
+            errors=(422,),
         ),
-        Route("/jobs/<job_id>", "GET", "A job's record.", get_job, answer=_JOB, errors=(404, 410)),
-        Route(
+        Operation(
+            "/jobs/<job_id>",
+            "GET",
+            "A job's record.",
+            get_job,
+            path=job_id,
+            answer=_JOB,
+            errors=(404, 410, 422),
+        ),
+        Operation(
             "/jobs/<job_id>/wait",
             "GET",
             f"The job once finished, or as it stands after `timeout` seconds "
             f"(at most {MAX_WAIT_SECONDS:g} per request).",
             wait,
+            path=job_id,
             query={"timeout": {"type": "number", "minimum": 0}},
             answer=_JOB,
-            errors=(400, 404, 410),
+            errors=(404, 410, 422),
         ),
-        Route(
+        Operation(
             "/jobs/<job_id>/cancel",
             "POST",
             "Cancel a queued job, or stop a running one at its next node.",
             cancel,
+            access=Access.write,
+            body=NO_FIELDS,
+            path=job_id,
             answer=_JOB,
-            errors=(404, 410),
+            errors=(404, 410, 422),
         ),
     ]
 
 
-def job_response(job: Any) -> dict[str, Any]:
+def whole_numbers(options: Any) -> Any:
+    """``options`` with ``retries`` and ``priority`` given as whole floats (``3.0``) made ints:
+    JSON has one number type, and its schemas count ``3.0`` as an integer."""
+    if not isinstance(options, dict):
+        return options
+    return {
+        name: int(value)
+        if name in ("retries", "priority") and isinstance(value, float) and value.is_integer()
+        else value
+        for name, value in options.items()
+    }
+
+
+def bounded(options: JobOptions) -> JobOptions:
+    """``options`` if every one is within what a database and a clock can hold (see
+    :data:`OPTION_BOUNDS`); :class:`BadRequest` naming the first that is not."""
+    if options.retry_interval is None:  # JobOptions.validate lets it pass; the workers do not
+        raise BadRequest("job option 'retry_interval' must be a number, not null")
+    for name, (low, high) in OPTION_BOUNDS.items():
+        value = getattr(options, name)
+        if value is not None and not low <= value <= high:
+            raise BadRequest(f"job option {name!r} must be between {low:g} and {high:g}")
+    return options
+
+
+def known_job_id(job_id: str) -> str:
+    """``job_id`` if a job could have it; :class:`JobNotFound` (404) when none can (too long, or
+    holding control characters, which some databases refuse outright)."""
+    if len(job_id) > MAX_JOB_ID_LENGTH or not _may_name_something(job_id):
+        raise JobNotFound(f"no job with id {job_id[:MAX_JOB_ID_LENGTH]!r}")
+    return job_id
+
+
+def _may_name_something(text: str) -> bool:
+    return len(text) <= 255 and not any(unicodedata.category(char) == "Cc" for char in text)
+
+
+def checked_output(payload: Any, what: str) -> Any:
+    """``payload`` if it is strict JSON; :class:`OutputNotJSON` (422) naming where it is not."""
+    try:
+        check_strict_json(payload, "answer")
+    except NotStrictJSON as error:
+        raise OutputNotJSON(f"{what} cannot be sent as JSON: {error}") from None
+    return payload
+
+
+def job_response(job: Job) -> dict[str, Any]:
     """A job as a pipeline response: its value once done, the versions it ran with."""
     versions = dict(job.versions_loaded or {})
     versions.update(job.versions_saved or {})
@@ -248,112 +354,55 @@ def job_response(job: Any) -> dict[str, Any]:
     }
 
 
-def json_body(allowed: set[str]) -> dict[str, Any]:
-    """The request's JSON object body ({} when empty); 400 for anything else."""
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError as error:
-        raise BadRequest(f"the request body is not valid JSON: {error}") from None
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise BadRequest(f"the request body must be a JSON object, not {type(body).__name__}")
-    unknown = set(body) - allowed
-    if unknown:
-        expected = ", ".join(sorted(allowed)) or "nothing"
-        raise BadRequest(f"unexpected keys {sorted(unknown)} in the body (expected {expected})")
-    return body
-
-
-def number_arg(name: str, default: float) -> float:
-    text = request.args.get(name)
-    if text is None:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        raise BadRequest(f"query parameter {name!r} must be a number, not {text!r}") from None
-    if value < 0 or value != value:
-        raise BadRequest(f"query parameter {name!r} must be >= 0")
-    return value
-
-
-def openapi_document(server: PipelinesServer, routes: list[Route]) -> dict[str, Any]:
-    """An OpenAPI 3.1 document of ``routes``."""
-    paths: dict[str, dict[str, Any]] = {}
-    for route in routes:
-        path = route.rule.replace("<", "{").replace(">", "}")
-        parameters = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in _path_names(route.rule)
-        ]
-        parameters += [
-            {"name": name, "in": "query", "required": False, "schema": schema}
-            for name, schema in route.query.items()
-        ]
-        responses: dict[str, Any] = {
-            "200": {
-                "description": "OK",
-                "content": {"application/json": {"schema": route.answer}},
-            }
-        }
-        for status in route.errors:
-            responses[str(status)] = {
-                "description": _ERROR_MEANING[status],
-                "content": {"application/json": {"schema": _ERROR}},
-            }
-        operation: dict[str, Any] = {
-            "summary": route.summary,
-            "operationId": f"{route.method.lower()}_{path.strip('/').replace('/', '_')}",
-            "parameters": parameters,
-            "responses": responses,
-        }
-        if route.body is not None or route.method == "POST":
-            operation["requestBody"] = {
-                "required": False,
-                "content": {"application/json": {"schema": route.body or _OBJECT}},
-            }
-        paths.setdefault(path, {})[route.method.lower()] = operation
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": f"chariots app {server.name}", "version": __version__},
-        "paths": paths,
-        "components": {"schemas": _SCHEMAS},
-    }
-
-
-def _path_names(rule: str) -> list[str]:
-    return [part[1:-1] for part in rule.split("/") if part.startswith("<")]
-
-
-_ERROR_MEANING = {
-    400: "the body or a parameter is not what the route takes",
+#: what each status means on this server, beyond the common meanings
+MEANINGS = {
     404: "no such pipeline or job",
     410: "the job's record expired",
-    413: "the body is over the server's limit",
     419: "the versions in hand are not compatible",
-    500: "the pipeline raised while it ran",
-    503: "the worker pool cannot take the job",
+    422: "the output is not strict JSON (NaN, an infinity, an integer too long): "
+    "the message says where",
+    500: "the pipeline raised while it ran (its error's type and message), "
+    "or the server failed unexpectedly",
+    503: "the worker pool or the op store cannot be reached",
 }
 
-_SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
-        "required": ["error", "message"],
+_TEXT = {"type": "string"}
+_VERSIONS = {"type": "object", "additionalProperties": _TEXT}
+_NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+_JOB_ERROR = {
+    "type": ["object", "null"],
+    "properties": {
+        "type": {"type": ["string", "null"]},
+        "message": {"type": ["string", "null"]},
+        "traceback": {"type": ["string", "null"]},
     },
+}
+
+
+def _seconds(*, nullable: bool, positive: bool) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": ["number", "null"] if nullable else "number",
+        "maximum": MAX_JOB_SECONDS,
+    }
+    schema["exclusiveMinimum" if positive else "minimum"] = 0
+    return schema
+
+
+def _bounded_integer(name: str) -> dict[str, Any]:
+    low, high = OPTION_BOUNDS[name]
+    return {"type": "integer", "minimum": int(low), "maximum": int(high)}
+
+
+SCHEMAS: dict[str, Any] = {
     "JobOptions": {
         "type": ["object", "null"],
         "properties": {
-            "timeout": {"type": ["number", "null"], "exclusiveMinimum": 0},
-            "retries": {"type": "integer", "minimum": 0},
-            "retry_interval": {"type": "number", "minimum": 0},
-            "delay": {"type": ["number", "null"], "minimum": 0},
-            "priority": {"type": "integer"},
-            "ttl": {"type": ["number", "null"], "exclusiveMinimum": 0},
+            "timeout": _seconds(nullable=True, positive=True),
+            "retries": _bounded_integer("retries"),
+            "retry_interval": _seconds(nullable=False, positive=False),
+            "delay": _seconds(nullable=True, positive=False),
+            "priority": _bounded_integer("priority"),
+            "ttl": _seconds(nullable=True, positive=True),
         },
         "additionalProperties": False,
     },
@@ -361,11 +410,12 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object",
         "properties": {
             "pipeline_output": {},
-            "versions": {"type": "object", "additionalProperties": {"type": "string"}},
+            "versions": _VERSIONS,
             "job_id": {"type": ["string", "null"]},
-            "job_status": {"type": ["string", "null"]},
-            "error": {"type": ["object", "null"]},
+            "job_status": {"type": ["string", "null"], "enum": [*_STATUSES, None]},
+            "error": _JOB_ERROR,
         },
+        "required": ["pipeline_output", "versions", "job_id", "job_status", "error"],
     },
     "Job": {
         "type": "object",
@@ -373,14 +423,28 @@ _SCHEMAS: dict[str, Any] = {
             "id": {"type": "string"},
             "app": {"type": "string"},
             "pipeline": {"type": "string"},
-            "status": {"type": "string", "enum": [member.value for member in JobStatus]},
+            "status": {"type": "string", "enum": _STATUSES},
             "native_status": {"type": ["string", "null"]},
-            "attempts": {"type": "integer"},
-            "progress": {"type": ["array", "null"], "items": {"type": "integer"}},
+            "attempts": {"type": "integer", "minimum": 0},
+            "options": {"type": "object"},
+            "submitted_at": {"type": "string", "format": "date-time"},
+            "started_at": _NULLABLE_TIME,
+            "finished_at": _NULLABLE_TIME,
+            "worker_id": {"type": ["string", "null"]},
+            "heartbeat_at": _NULLABLE_TIME,
+            "progress": {
+                "type": ["array", "null"],
+                "items": {"type": "integer"},
+                "minItems": 2,
+                "maxItems": 2,
+            },
+            "cancel_requested": {"type": "boolean"},
             "result": {},
-            "error": {"type": ["object", "null"]},
-            "versions_loaded": {"type": ["object", "null"]},
-            "versions_saved": {"type": ["object", "null"]},
+            "error": _JOB_ERROR,
+            "versions_loaded": {"type": ["object", "null"], "additionalProperties": _TEXT},
+            "versions_saved": {"type": ["object", "null"], "additionalProperties": _TEXT},
+            "expires_at": _NULLABLE_TIME,
         },
+        "required": ["id", "app", "pipeline", "status", "attempts", "submitted_at"],
     },
 }

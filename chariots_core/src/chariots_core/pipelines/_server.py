@@ -9,17 +9,17 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException
-
-from chariots_core._json import to_jsonable
+from chariots_core import __version__
+from chariots_core._json import strict_jsonable
+from chariots_core._serving import DEFAULT_MAX_REQUEST_BYTES, JsonApiServer
+from chariots_core._serving._tokens import TokenSetting
 from chariots_core.errors import (
     ChariotsError,
+    NotStrictJSON,
+    OutputNotJSON,
     PipelineExecutionError,
     PipelineNotFound,
-    RequestTooLarge,
     WorkerPoolError,
-    error_payload,
 )
 from chariots_core.jobs import (
     DEFAULT_HEARTBEAT_TIMEOUT,
@@ -32,7 +32,7 @@ from chariots_core.jobs import (
 from chariots_core.op_store import BaseOpStoreClient
 from chariots_core.pipelines._pipeline import Pipeline
 from chariots_core.pipelines._response import PipelineResponse
-from chariots_core.pipelines._routes import add_routes
+from chariots_core.pipelines._routes import MEANINGS, SCHEMAS, pipelines_operations
 from chariots_core.pipelines._use_worker import should_use_worker
 from chariots_core.pipelines.callbacks import PipelineCallback
 from chariots_core.pipelines.runners import BaseRunner, SequentialRunner
@@ -44,18 +44,26 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: the largest request body a server accepts unless told otherwise (413 beyond)
-DEFAULT_MAX_REQUEST_BYTES = 64 * 1024 * 1024
+__all__ = ["DEFAULT_MAX_REQUEST_BYTES", "PipelinesServer"]
 
 
-class PipelinesServer(Flask):
+class PipelinesServer(JsonApiServer):
     """Serves ``app_pipelines`` over HTTP, loading and saving them against an op store, and runs
     the calls that ask for it as jobs on a worker pool.
 
     Routes (see ``GET /openapi.json``): ``POST /pipelines/<name>/main|load|save|versions``,
     ``GET /pipelines/<name>/health_check``, ``GET /health_check``, ``GET /available_pipelines``,
     ``POST /jobs/fetch/``, ``GET /jobs``, ``GET /jobs/<id>``, ``GET /jobs/<id>/wait``,
-    ``POST /jobs/<id>/cancel``. Errors answer as JSON ``{"error": type, "message": text}``.
+    ``POST /jobs/<id>/cancel``. Errors answer as JSON ``{"error": type, "message": text}``,
+    never with a traceback; inputs and outputs are strict JSON (an output holding NaN is a 422
+    naming where it is).
+
+    Security (see ``docs/security.md``): ``api_tokens`` and ``readonly_api_tokens`` are the
+    bearer tokens accepted, each a list or a string separated by commas; left ``None``, they are
+    read from ``CHARIOTS_API_TOKENS`` and ``CHARIOTS_API_READONLY_TOKENS``. With no token at all
+    every route is open. A read-only token may call pipelines and read jobs, not load, save or
+    cancel (403); ``GET /health_check`` and ``GET /openapi.json`` need no token.
+    ``max_request_bytes`` bounds a request body (413 beyond, chunked bodies too).
 
     A call runs in a worker when the three-level rule says so (``use_workers`` here,
     ``use_worker`` on the pipeline and on the request: any ``False`` wins, then any ``True``).
@@ -77,10 +85,17 @@ class PipelinesServer(Flask):
         job_store: JobStore | str | None = None,
         heartbeat_timeout: float = DEFAULT_HEARTBEAT_TIMEOUT,
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+        api_tokens: TokenSetting = None,
+        readonly_api_tokens: TokenSetting = None,
         **flask_kwargs: Any,
     ) -> None:
-        super().__init__(import_name, **flask_kwargs)
-        self.config["MAX_CONTENT_LENGTH"] = max_request_bytes
+        super().__init__(
+            import_name,
+            api_tokens=api_tokens,
+            readonly_api_tokens=readonly_api_tokens,
+            max_request_bytes=max_request_bytes,
+            **flask_kwargs,
+        )
         if use_workers is not None and not isinstance(use_workers, bool):
             raise TypeError(f"use_workers must be True, False or None, not {use_workers!r}")
         self.pipelines: dict[str, Pipeline] = {}
@@ -102,8 +117,13 @@ class PipelinesServer(Flask):
         self._load_lock = threading.Lock()
         for pipeline in self.pipelines.values():
             op_store_client.register_new_pipeline(pipeline.name, pipeline.op_names())
-        add_routes(self)
-        self._add_error_handlers()
+        self.serve_operations(
+            pipelines_operations(self),
+            title=f"chariots app {self.name}",
+            version=__version__,
+            schemas=SCHEMAS,
+            meanings=MEANINGS,
+        )
         register_app(self)
         from chariots_core.workers import BaseWorkerPool
 
@@ -143,9 +163,13 @@ class PipelinesServer(Flask):
                 f"pipeline {name!r} failed: {type(error).__name__}: {error}"
             ) from error
         try:
-            value = to_jsonable(output)
+            value = strict_jsonable(output, "result")
         except TypeError as error:
             raise PipelineExecutionError(f"pipeline {name!r} gave {error}") from None
+        except NotStrictJSON as error:
+            raise OutputNotJSON(
+                f"pipeline {name!r} gave an output that is not strict JSON: {error}"
+            ) from None
         return PipelineResponse(value, pipeline.get_pipeline_versions())
 
     def load_pipeline(self, name: str) -> None:
@@ -245,31 +269,6 @@ class PipelinesServer(Flask):
 
     def list_jobs(self, **filters: Any) -> tuple[list[Job], int]:
         return self._jobs().list_jobs(app=self.name, **filters)
-
-    # -- errors ---------------------------------------------------------------------------------
-
-    def _add_error_handlers(self) -> None:
-        @self.errorhandler(ChariotsError)
-        def _chariots_error(error: ChariotsError) -> tuple[Response, int]:
-            return jsonify(error_payload(error)), error.http_status
-
-        @self.errorhandler(HTTPException)
-        def _http_error(error: HTTPException) -> tuple[Response, int]:
-            if error.code == 413:
-                limit = self.config["MAX_CONTENT_LENGTH"]
-                too_large = RequestTooLarge(
-                    f"the request body is too large: this server takes at most {limit} bytes"
-                )
-                return jsonify(error_payload(too_large)), 413
-            name = type(error).__name__
-            return jsonify({"error": name, "message": error.description}), error.code or 500
-
-        @self.errorhandler(Exception)
-        def _unexpected(error: Exception) -> tuple[Response, int]:
-            logger.exception("unexpected error serving %s", request.path)
-            return jsonify(
-                {"error": "InternalError", "message": f"{type(error).__name__}: {error}"}
-            ), 500
 
 
 def _job_store(

@@ -9,10 +9,11 @@ from chariots_core.pipelines._client import BasePipelinesClient
 
 class TestPipelinesClient(BasePipelinesClient):
     """The same API as :class:`~chariots_core.pipelines.PipelinesClient`, without a socket: the
-    requests go through the Flask test client of ``app``. For tests and docs."""
+    requests go through the Flask test client of ``app`` (with ``token`` as the bearer token,
+    when given). For tests and docs."""
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, app: PipelinesServer) -> None:
-        super().__init__(FlaskTestTransport(app))
+    def __init__(self, app: PipelinesServer, *, token: str | None = None) -> None:
+        super().__init__(FlaskTestTransport(app, token=token))
         self.app = app

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import math
+import re
 import time
 from functools import total_ordering
 
 from chariots_core.versioning._version_type import VersionType
 
 _EMPTY_HASH = hashlib.sha1(b"", usedforsecurity=False).hexdigest()
+_CREATION_TIME = r"-?[0-9]{1,20}(?:\.[0-9]{1,20})?(?:[eE][-+]?[0-9]{1,2})?"
+#: what :meth:`Version.parse` reads: three SHA-1 hex digests and a creation time (a decimal
+#: number, at most 20 digits on each side of the point and a two-digit exponent: always finite)
+VERSION_PATTERN = rf"^[0-9a-f]{{40}}_[0-9a-f]{{40}}_[0-9a-f]{{40}}_{_CREATION_TIME}$"
+_TIME = re.compile(_CREATION_TIME)
 
 
 def _chain(previous: str, data: bytes) -> str:
@@ -23,7 +30,8 @@ class Version:
     it (``update``); two versions are equal when their three hashes are, whatever their creation
     times. Versions order by creation time, so the newest of several versions is their ``max``.
 
-    ``str(version)`` gives ``major_minor_patch_creationtime`` and :meth:`parse` reads it back.
+    ``str(version)`` gives ``major_minor_patch_creationtime`` and :meth:`parse` reads it back
+    (for creation times below 1e100 in size: seconds since the epoch are far below).
     """
 
     __slots__ = ("_creation_time", "_major", "_minor", "_patch")
@@ -39,6 +47,8 @@ class Version:
         self._minor = minor
         self._patch = patch
         self._creation_time = time.time() if creation_time is None else float(creation_time)
+        if not math.isfinite(self._creation_time):
+            raise ValueError(f"a version's creation time must be finite, not {creation_time!r}")
 
     @property
     def major(self) -> str:
@@ -124,11 +134,11 @@ class Version:
             raise ValueError(
                 f"not a version string (expected major_minor_patch_time): {version_string!r}"
             )
-        try:
-            creation_time = float(parts[3])
-        except ValueError:
-            raise ValueError(f"bad creation time in version string: {version_string!r}") from None
-        return cls(parts[0], parts[1], parts[2], creation_time=creation_time)
+        if not _TIME.fullmatch(parts[3]):
+            raise ValueError(
+                f"bad creation time in version string (a finite decimal number): {version_string!r}"
+            )
+        return cls(parts[0], parts[1], parts[2], creation_time=float(parts[3]))
 
 
 def _is_hex_digest(value: str) -> bool:
