@@ -81,6 +81,28 @@ class Data(BaseOp):
         return [1.0, 2.0, 3.0]
 
 
+class CallCounter(LoadableOp):
+    """Counts the values it passed on: state that changes without any version change."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = 0
+
+    def execute(self, value):
+        self.calls += 1
+        return value
+
+    def serialize(self):
+        return str(self.calls).encode()
+
+    def load(self, serialized_object):
+        self.calls = int(serialized_object)
+
+
+def _counting():
+    return Pipeline([Node(CallCounter(), PIPELINE_INPUT, PIPELINE_OUTPUT)], "counting")
+
+
 def _run(pipeline, pipeline_input=None):
     return SequentialRunner().run(pipeline, pipeline_input)
 
@@ -510,3 +532,41 @@ def test_an_op_version_cannot_change_its_class_version():
     op.op_version.update_major(b"tampered")
     assert op.op_version == type(op).__version__
     assert op.op_version is not type(op).__version__
+
+
+def test_saving_keeps_state_that_changed_without_a_version_change(op_store):
+    pipeline = _counting()
+    _run(pipeline, 1)
+    pipeline.save(op_store)
+    _run(pipeline, 2)
+    _run(pipeline, 3)
+    pipeline.save(op_store)  # same op version, other bytes: they are saved
+    loaded = _counting()
+    loaded.load(op_store)
+    assert loaded.nodes[0].op.calls == 3
+
+
+def test_saving_keeps_state_changed_after_a_load(op_store):
+    pipeline = _counting()
+    _run(pipeline, 1)
+    pipeline.save(op_store)
+    again = _counting()
+    again.load(op_store)
+    _run(again, 2)
+    again.save(op_store)
+    loaded = _counting()
+    loaded.load(op_store)
+    assert loaded.nodes[0].op.calls == 2
+
+
+def test_saving_an_op_loaded_and_left_unchanged_does_not_write_it_again(op_store):
+    pipeline = _counting()
+    _run(pipeline, 1)
+    pipeline.save(op_store)
+    [before] = op_store.get_all_versions_of_op(CallCounter().name)
+    loaded = _counting()
+    loaded.load(op_store)
+    loaded.save(op_store)
+    pipeline.save(op_store)  # saved, then unchanged: not written again either
+    [after] = op_store.get_all_versions_of_op(CallCounter().name)
+    assert after.saved_at == before.saved_at

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Union
 
@@ -161,17 +162,38 @@ class Node:
         # (a deep copy would detach the callbacks a caller holds, and fails on ops holding
         # locks or connections); ``load`` sets the copy's state (LoadableOp's contract)
         loaded = copy.copy(op)
-        loaded.load(op_store_client.get_op_bytes_for_version(self.name, record.version))
+        op_bytes = op_store_client.get_op_bytes_for_version(self.name, record.version)
+        loaded.load(op_bytes)
         loaded.training_version = record.training_version
         node = self.replace_op(loaded)
-        node.saved_version = record.version
+        node.mark_saved(record.version, op_bytes)
         return node
 
-    #: the version this node's op was loaded as (None when it was not loaded from the store)
+    #: the version this node's op was last loaded or saved as (None: neither yet)
     saved_version: Version | None = None
+    #: the digest of the bytes this node's op was last loaded or saved with (None: neither yet)
+    saved_digest: str | None = None
+
+    def mark_saved(self, version: Version, op_bytes: bytes) -> None:
+        """Record that the op store holds ``op_bytes`` as ``version`` of this node's op."""
+        self.saved_version = version
+        self.saved_digest = state_digest(op_bytes)
+
+    def is_saved_as(self, version: Version, op_bytes: bytes) -> bool:
+        """Whether the op store holds these very bytes as this version (loaded or saved here).
+
+        What decides is what would be written, not the version alone: an op whose state changed
+        without a version change (a counter, a vocabulary) has other bytes, so it is saved again.
+        """
+        return self.saved_version == version and self.saved_digest == state_digest(op_bytes)
 
     def __repr__(self) -> str:
         return f"<Node {self.name!r}: {self.input_nodes} -> {self.output_nodes}>"
+
+
+def state_digest(op_bytes: bytes) -> str:
+    """The digest that tells whether an op's serialized state changed."""
+    return hashlib.sha256(op_bytes).hexdigest()
 
 
 def _as_list(value: Any) -> list[Any]:
