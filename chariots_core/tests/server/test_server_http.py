@@ -103,6 +103,14 @@ def test_routes_answer_json(http: Any) -> None:
     assert http.post("/pipelines/add_one/save").status_code == 200
 
 
+def test_a_call_run_in_the_server_answers_done(app: PipelinesServer, http: Any) -> None:
+    body = http.post("/pipelines/add_one/main", json={"pipeline_input": 1}).get_json()
+    assert (body["job_status"], body["job_id"]) == ("done", None)
+    response = TestPipelinesClient(app).call_pipeline("add_one", 1)
+    assert (response.job_status, response.value) == (JobStatus.done, 2)
+    assert app.call_pipeline("add_one", 1).job_status is JobStatus.done
+
+
 @pytest.mark.parametrize(
     ("path", "method", "kwargs", "status", "needle"),
     [

@@ -15,7 +15,8 @@ class PipelineResponse:
 
     For a call run in a worker, ``job_id`` and ``job_status`` say where the job is, and ``value``
     is filled once the job is done; ``error`` holds a failed job's error (type, message,
-    traceback).
+    traceback). A call run in the server answers ``job_status`` ``JobStatus.done`` with no
+    ``job_id``, as the original chariots did.
     """
 
     value: Any
