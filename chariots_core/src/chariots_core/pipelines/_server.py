@@ -146,9 +146,7 @@ class PipelinesServer(Flask):
             value = to_jsonable(output)
         except TypeError as error:
             raise PipelineExecutionError(f"pipeline {name!r} gave {error}") from None
-        return PipelineResponse(
-            value, pipeline.get_pipeline_versions(), job_status=JobStatus.done
-        )
+        return PipelineResponse(value, pipeline.get_pipeline_versions(), job_status=JobStatus.done)
 
     def load_pipeline(self, name: str) -> None:
         pipeline = self.get_pipeline(name)

@@ -3,8 +3,11 @@
 ``RQWorkerPool``, ``CeleryWorkerPool``, ``DramatiqWorkerPool`` and ``EmbeddedWorkerPool`` are
 found through their backends' entry points when first asked for; one whose distribution is not
 installed raises :class:`BackendNotInstalled` (an ``ImportError``) saying what to install.
+:class:`~chariots_core.jobs.JobStatus` lives in :mod:`chariots_core.jobs` and is exported here
+too, where the original chariots had it.
 """
 
+from chariots_core.jobs import JobStatus
 from chariots_core.workers._apps import get_app, load_app, register_app
 from chariots_core.workers._base_pool import BaseWorkerPool
 from chariots_core.workers._capabilities import Capability
@@ -29,6 +32,7 @@ __all__ = [
     "BackendNotInstalled",
     "BaseWorkerPool",
     "Capability",
+    "JobStatus",
     "PluginLoadError",
     "RunOutcome",
     "available_backends",
