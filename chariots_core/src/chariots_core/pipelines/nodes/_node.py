@@ -26,8 +26,9 @@ class Node:
     op positionally in that order; a node given instead of a name stands for its single output.
     ``output_nodes`` names what the op returns: one name for the whole return value, several
     names to unpack a returned sequence of that length, ``"__pipeline_output__"`` for what the
-    pipeline returns. ``op`` may also be a :class:`~chariots_core.pipelines.Pipeline`, run as
-    one node of the outer pipeline.
+    pipeline returns; a node given no ``output_nodes`` outputs under its own name (the op's
+    name), as in the original chariots. ``op`` may also be a
+    :class:`~chariots_core.pipelines.Pipeline`, run as one node of the outer pipeline.
     """
 
     def __init__(
@@ -44,7 +45,9 @@ class Node:
         self.input_nodes: list[str] = [
             _input_name(self.name, item) for item in _as_list(input_nodes)
         ]
-        self.output_nodes: list[str] = list(_as_list(output_nodes))
+        #: whether ``output_nodes`` were given (else the node outputs under its own name)
+        self.names_its_outputs = bool(_as_list(output_nodes))
+        self.output_nodes: list[str] = list(_as_list(output_nodes)) or [self.name]
         for output in self.output_nodes:
             if not isinstance(output, str) or not output:
                 raise PipelineGraphError(
