@@ -9,8 +9,11 @@ class ChariotsError(Exception):
     http_status: int = 500
 
 
-class VersionError(ChariotsError):
-    """A saved op, or a link between two ops, does not fit the versions in hand (HTTP 419)."""
+class VersionError(ChariotsError, TypeError):
+    """A saved op, or a link between two ops, does not fit the versions in hand (HTTP 419).
+
+    A ``TypeError``, as it was in the original chariots.
+    """
 
     http_status = 419
 

@@ -217,7 +217,7 @@ def test_use_worker_must_be_a_bool_or_none():
 
 def test_a_node_is_named_after_its_op_and_a_pipeline_node_after_its_pipeline():
     inner = Pipeline([Node(Source(), output_nodes=PIPELINE_OUTPUT)], "inner")
-    assert Node(Source()).name == "Source"
+    assert Node(Source()).name == "source"
     assert Node(_op("custom")).name == "custom"
     assert Node(inner).name == "inner"
     assert Node(inner).is_pipeline
@@ -229,7 +229,7 @@ def test_two_nodes_holding_one_stateful_op_name_are_refused() -> None:
 
     from chariots_core.ml import MLMode
 
-    with pytest.raises(PipelineGraphError, match="two nodes hold the op 'PCAOp'"):
+    with pytest.raises(PipelineGraphError, match="two nodes hold the op 'pcaop'"):
         Pipeline(
             [
                 Node(

@@ -90,7 +90,7 @@ def test_routes_answer_json(http: Any) -> None:
     assert answer.status_code == 200
     body = answer.get_json()
     assert body["pipeline_output"] == 42
-    assert set(body["versions"]) == {"AddOne"}
+    assert set(body["versions"]) == {"addone"}
     assert body["job_id"] is None
     versions = http.post("/pipelines/add_one/versions").get_json()
     assert versions == body["versions"]
