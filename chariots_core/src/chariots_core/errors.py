@@ -54,6 +54,16 @@ class WorkerPoolError(ChariotsError):
     http_status = 503
 
 
+class BackendError(ChariotsError, ImportError):
+    """A library that an optional part of chariots needs is not installed (a serializer's, a
+    saver's, the config file reader's); the message names the extra to install.
+
+    An ``ImportError``, as it was in the original chariots. (A worker pool backend that is not
+    installed raises :class:`~chariots_core.workers.BackendNotInstalled`, also an
+    ``ImportError``.)
+    """
+
+
 class BadRequest(ChariotsError, ValueError):
     """A request whose body is not JSON or not of the expected shape (HTTP 400)."""
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.decomposition import PCA
 
+from chariots_core.errors import BackendError
 from chariots_core.ml.serializers import (
     BaseSerializer,
     CSVSerializer,
@@ -76,8 +77,9 @@ def test_a_missing_library_names_the_extra_to_install(
 ) -> None:
     built = serializer()  # building one needs nothing: the library is imported when used
     monkeypatch.setitem(sys.modules, module, None)
-    with pytest.raises(ImportError, match=rf"chariots-core\[{extra}\]"):
+    with pytest.raises(BackendError, match=rf"chariots-core\[{extra}\]"):
         built.serialize_object(pd.DataFrame())
+    assert issubclass(BackendError, ImportError)
 
 
 def test_a_serializer_of_ones_own_subclasses_base_serializer() -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
-from types import ModuleType
 from typing import Any
 
 
@@ -18,14 +16,3 @@ class BaseSerializer(ABC):
     @abstractmethod
     def deserialize_object(self, serialized_object: bytes) -> Any:
         """The object that :meth:`serialize_object` turned into ``serialized_object``."""
-
-
-def optional_module(module: str, extra: str, serializer: str) -> ModuleType:
-    """Import ``module``, or say which extra of chariots-core brings it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError as error:
-        raise ImportError(
-            f"{serializer} needs {module}, which is not installed: "
-            f"pip install 'chariots-core[{extra}]'"
-        ) from error

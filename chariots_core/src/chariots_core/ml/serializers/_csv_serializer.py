@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from chariots_core.ml.serializers._base_serializer import BaseSerializer, optional_module
+from chariots_core._optional import import_optional
+from chariots_core.ml.serializers._base_serializer import BaseSerializer
 
 
 class CSVSerializer(BaseSerializer):
@@ -15,7 +16,7 @@ class CSVSerializer(BaseSerializer):
     """
 
     def serialize_object(self, target: Any) -> bytes:
-        pandas = optional_module("pandas", "pandas", "CSVSerializer")
+        pandas = import_optional("pandas", "pandas", "CSVSerializer")
         if not isinstance(target, pandas.DataFrame):
             raise TypeError(
                 f"CSVSerializer serializes pandas DataFrames, not {type(target).__name__}"
@@ -23,5 +24,5 @@ class CSVSerializer(BaseSerializer):
         return str(target.to_csv(index=False)).encode("utf-8")
 
     def deserialize_object(self, serialized_object: bytes) -> Any:
-        pandas = optional_module("pandas", "pandas", "CSVSerializer")
+        pandas = import_optional("pandas", "pandas", "CSVSerializer")
         return pandas.read_csv(io.BytesIO(serialized_object), encoding="utf-8")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chariots_core.ml.serializers._base_serializer import BaseSerializer, optional_module
+from chariots_core._optional import import_optional
+from chariots_core.ml.serializers._base_serializer import BaseSerializer
 
 
 class DillSerializer(BaseSerializer):
@@ -15,9 +16,9 @@ class DillSerializer(BaseSerializer):
     """
 
     def serialize_object(self, target: Any) -> bytes:
-        dill = optional_module("dill", "dill", "DillSerializer")
+        dill = import_optional("dill", "dill", "DillSerializer")
         return bytes(dill.dumps(target))
 
     def deserialize_object(self, serialized_object: bytes) -> Any:
-        dill = optional_module("dill", "dill", "DillSerializer")
+        dill = import_optional("dill", "dill", "DillSerializer")
         return dill.loads(serialized_object)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from chariots_core.ml.serializers._base_serializer import BaseSerializer, optional_module
+from chariots_core._optional import import_optional
+from chariots_core.ml.serializers._base_serializer import BaseSerializer
 
 
 class JoblibSerializer(BaseSerializer):
@@ -16,11 +17,11 @@ class JoblibSerializer(BaseSerializer):
     """
 
     def serialize_object(self, target: Any) -> bytes:
-        joblib = optional_module("joblib", "sklearn", "JoblibSerializer")
+        joblib = import_optional("joblib", "sklearn", "JoblibSerializer")
         buffer = io.BytesIO()
         joblib.dump(target, buffer)
         return buffer.getvalue()
 
     def deserialize_object(self, serialized_object: bytes) -> Any:
-        joblib = optional_module("joblib", "sklearn", "JoblibSerializer")
+        joblib = import_optional("joblib", "sklearn", "JoblibSerializer")
         return joblib.load(io.BytesIO(serialized_object))
