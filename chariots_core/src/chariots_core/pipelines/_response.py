@@ -38,6 +38,18 @@ class PipelineResponse:
             error=payload.get("error"),
         )
 
+    @classmethod
+    def from_request(
+        cls, response_json: dict[str, Any], query_pipeline: Any = None
+    ) -> PipelineResponse:
+        """The original chariots' name of :meth:`from_json` (``query_pipeline`` is not needed:
+        versions are keyed by node name)."""
+        return cls.from_json(response_json)
+
+    def json(self) -> dict[str, Any]:
+        """The original chariots' name of :meth:`to_json`."""
+        return self.to_json()
+
     def to_json(self) -> dict[str, Any]:
         return {
             "pipeline_output": self.value,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 from chariots_core.errors import PipelineGraphError, VersionError
-from chariots_core.pipelines.nodes._reserved import PIPELINE_INPUT, PIPELINE_OUTPUT
+from chariots_core.pipelines.nodes._reserved import PIPELINE_INPUT, PIPELINE_OUTPUT, ReservedNodes
 from chariots_core.pipelines.ops import BaseOp, LoadableOp
 from chariots_core.versioning import Version
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from chariots_core.op_store import BaseOpStoreClient, SavedOpVersion
     from chariots_core.pipelines._pipeline import Pipeline
 
-NodeInput = Union[str, "Node"]
+NodeInput = Union[str, "Node", ReservedNodes]
 
 
 class Node:
@@ -35,7 +35,7 @@ class Node:
         self,
         op: BaseOp | Pipeline,
         input_nodes: Sequence[NodeInput] | NodeInput | None = None,
-        output_nodes: Sequence[str] | str | None = None,
+        output_nodes: Sequence[str | ReservedNodes] | str | ReservedNodes | None = None,
     ) -> None:
         from chariots_core.pipelines._pipeline import Pipeline
 
@@ -202,9 +202,9 @@ def state_digest(op_bytes: bytes) -> str:
 def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
-    if isinstance(value, str | Node):
-        return [value]
-    return list(value)
+    if isinstance(value, str | Node | ReservedNodes):
+        value = [value]
+    return [item.value if isinstance(item, ReservedNodes) else item for item in value]
 
 
 def _input_name(node_name: str, item: NodeInput) -> str:
