@@ -30,6 +30,7 @@ import logging
 from typing import Any
 
 import flask
+from sqlalchemy.engine import URL
 from werkzeug.exceptions import HTTPException
 
 from chariots_core._transport import BYTES_TYPE
@@ -38,6 +39,10 @@ from chariots_core.errors import BadRequest, ChariotsError, error_payload
 from chariots_core.op_store._names import parse_version
 from chariots_core.op_store._op_store import OpStore
 from chariots_core.op_store._wire import saved_op_version_to_json, versions_to_json
+from chariots_core.op_store.savers import BaseSaver
+
+#: the database of ``OpStoreServer(saver)`` given no URL, as in the original chariots
+IN_MEMORY_SQLITE = "sqlite:///:memory:"
 
 logger = logging.getLogger(__name__)
 
@@ -79,18 +84,35 @@ def _query_arg(name: str) -> str:
 class OpStoreServer(flask.Flask):
     """A Flask app serving ``op_store`` under ``/v1/`` (see the module documentation).
 
-    ``server.db`` is the store's :class:`~chariots_core.database.Database`, so that
-    ``server.db.create_all()`` makes the schema before the first request.
+    Built on an :class:`OpStore`, or as the original chariots built it, on a saver and a
+    database URL: ``OpStoreServer(saver, db_url)`` (``db_url`` defaults to an in-memory SQLite
+    database, as it did; give a file or PostgreSQL to keep the records). ``server.db`` is the
+    store's :class:`~chariots_core.database.Database`, so that ``server.db.create_all()`` makes
+    the schema before the first request; ``server.flask`` is the server itself (it is the Flask
+    app).
     """
 
-    def __init__(self, op_store: OpStore, import_name: str = "chariots_op_store") -> None:
+    def __init__(
+        self,
+        op_store: OpStore | BaseSaver | None = None,
+        db_url: str | URL | Database | None = None,
+        import_name: str = "chariots_op_store",
+        *,
+        saver: BaseSaver | None = None,
+    ) -> None:
         super().__init__(import_name)
-        self.op_store = op_store
+        self.op_store = _op_store(op_store, db_url, saver)
+        op_store = self.op_store
         self.db: Database = op_store.db
         self._add_routes()
         self.register_error_handler(ChariotsError, _chariots_error)
         self.register_error_handler(HTTPException, _http_error)
         self.register_error_handler(Exception, _unexpected_error)
+
+    @property
+    def flask(self) -> flask.Flask:
+        """The Flask app: the server itself (the original chariots' server held one here)."""
+        return self
 
     def _add_routes(self) -> None:
         store = self.op_store
@@ -174,6 +196,27 @@ class OpStoreServer(flask.Flask):
             pipeline_exists,
         ):
             self.add_url_rule(f"/v1/{view.__name__}", view_func=view, methods=["POST"])
+
+
+def _op_store(
+    op_store: OpStore | BaseSaver | None,
+    db_url: str | URL | Database | None,
+    saver: BaseSaver | None,
+) -> OpStore:
+    if saver is not None:
+        if op_store is not None:
+            raise TypeError("give OpStoreServer an op store or a saver, not both")
+        op_store = saver
+    if isinstance(op_store, OpStore):
+        if db_url is not None:
+            raise TypeError("an OpStore has its database already: give no db_url with it")
+        return op_store
+    if isinstance(op_store, BaseSaver):
+        return OpStore(IN_MEMORY_SQLITE if db_url is None else db_url, op_store)
+    raise TypeError(
+        "OpStoreServer takes an OpStore, or a saver and a database URL, "
+        f"not {type(op_store).__name__}"
+    )
 
 
 def _error_response(status: int, error: str, message: str) -> tuple[flask.Response, int]:
