@@ -3,36 +3,16 @@ port, and through the Flask test client (``TestOpStoreClient``)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import flask
 import pytest
-from werkzeug.serving import make_server
+from _serving import serving
 
 from chariots_core.op_store import BaseOpStoreClient, OpStore, OpStoreClient, OpStoreServer
 from chariots_core.op_store.savers import FileSaver
 from chariots_core.testing import TestOpStoreClient
-
-
-@contextmanager
-def serving(app: flask.Flask) -> Iterator[str]:
-    """Serve ``app`` on a free port of 127.0.0.1 in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    # A short poll interval, so that shutdown() returns at once rather than in half a second.
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.01}, name="op-store-server"
-    )
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 @dataclass
