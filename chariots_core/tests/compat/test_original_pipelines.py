@@ -76,3 +76,10 @@ def test_a_pipeline_response_has_the_original_json_methods(tmp_path: Path) -> No
     assert payload["job_status"] == "done"
     assert PipelineResponse.from_request(payload, _is_odd_pipeline()) == response
     assert response.job_status is JobStatus.done
+
+
+def test_a_pipeline_has_the_original_attribute_names() -> None:
+    pipeline = _is_odd_pipeline()
+    assert pipeline.pipeline_nodes == pipeline.nodes
+    assert pipeline.callbacks is pipeline.pipeline_callbacks
+    assert set(pipeline.get_pipeline_versions()) == {"isodd"}  # keyed by node name

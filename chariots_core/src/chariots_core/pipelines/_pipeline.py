@@ -56,6 +56,16 @@ class Pipeline:
         return list(self._nodes)
 
     @property
+    def pipeline_nodes(self) -> list[Node]:
+        """The original chariots' name of :attr:`nodes`."""
+        return self.nodes
+
+    @property
+    def callbacks(self) -> list[PipelineCallback]:
+        """The original chariots' name of :attr:`pipeline_callbacks` (the same list)."""
+        return self.pipeline_callbacks
+
+    @property
     def node_for_name(self) -> dict[str, Node]:
         return {node.name: node for node in self._nodes}
 
