@@ -84,13 +84,30 @@ def quickstart(session: nox.Session) -> None:
 @nox.session
 def dist(session: nox.Session) -> None:
     """Build the four wheels, install chariots-core[sklearn] from them in a clean venv, run
-    the quickstart there."""
+    the quickstart there, and make a project with ``chariots new`` (its templates come from the
+    wheel) whose own tests must pass."""
+    import tempfile
+
     out = ROOT / "dist"
     shutil.rmtree(out, ignore_errors=True)
     for package in PACKAGES:
         session.run("uv", "build", "--package", package, "--out-dir", str(out), external=True)
     session.install("--find-links", str(out), "chariots-core[sklearn,testing]")
     session.run("python", "examples/quickstart.py")
+    with tempfile.TemporaryDirectory(prefix="chariots-new-") as folder:
+        session.run(
+            "chariots",
+            "new",
+            "--project-name",
+            "wheel_check",
+            "--worker-backend",
+            "embedded",
+            "-o",
+            folder,
+        )
+        session.chdir(str(Path(folder) / "wheel_check"))
+        session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+        session.chdir(str(ROOT))
 
 
 #: the conformance suite's runs per backend: the pytest arguments of each run (each backend's

@@ -1,4 +1,5 @@
-"""The ``chariots`` command: list the installed plugins, serve an app, run a worker, list jobs.
+"""The ``chariots`` command: list the installed plugins, serve an app, run a worker, list jobs,
+make a new project.
 
 Errors a user can fix (an app that does not import, an unknown pool) print one line and exit
 with status 2, as click's own usage errors do.
@@ -13,6 +14,7 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -293,6 +295,53 @@ def _jobs_table(found: Sequence[Job]) -> str:
 
 def _when(moment: Any) -> str:
     return "-" if moment is None else str(moment.strftime("%Y-%m-%d %H:%M:%S"))
+
+
+# -- new --------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--project-name", help="The project's name, also its package's (asked if not given).")
+@click.option(
+    "--worker-backend",
+    metavar="BACKEND",
+    help="The worker pool backend of the project's app: embedded, rq, celery, dramatiq or any "
+    "installed backend (asked if not given).",
+)
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The folder to make the project's folder in.",
+)
+@click.option(
+    "-c",
+    "--config-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A JSON file of answers, as the original chariots took: project_name, "
+    "worker_backend, author, project_short_description.",
+)
+def new(
+    project_name: str | None,
+    worker_backend: str | None,
+    output_dir: Path,
+    config_file: Path | None,
+) -> None:
+    """Make a new chariots project: an app, ops, pipelines, tests and a command line."""
+    from chariots_core._new_command import project_spec
+    from chariots_core.new_project import ProjectError, generate_project
+
+    try:
+        spec = project_spec(project_name, worker_backend, config_file)
+        target = generate_project(spec, output_dir)
+    except ProjectError as error:
+        raise CommandError(str(error)) from None
+    click.echo(
+        f"made project {spec.project_name!r} in {target} (worker backend: "
+        f"{spec.worker_backend}); next: cd {target} && pip install -e '.[test]' && pytest"
+    )
 
 
 # -- shared -------------------------------------------------------------------------------------

@@ -9,8 +9,11 @@ class ChariotsError(Exception):
     http_status: int = 500
 
 
-class VersionError(ChariotsError):
-    """A saved op, or a link between two ops, does not fit the versions in hand (HTTP 419)."""
+class VersionError(ChariotsError, TypeError):
+    """A saved op, or a link between two ops, does not fit the versions in hand (HTTP 419).
+
+    A ``TypeError``, as it was in the original chariots.
+    """
 
     http_status = 419
 
@@ -49,6 +52,16 @@ class WorkerPoolError(ChariotsError):
     """A worker pool cannot be found, built or reached; the message says what to install or fix."""
 
     http_status = 503
+
+
+class BackendError(ChariotsError, ImportError):
+    """A library that an optional part of chariots needs is not installed (a serializer's, a
+    saver's, the config file reader's); the message names the extra to install.
+
+    An ``ImportError``, as it was in the original chariots. (A worker pool backend that is not
+    installed raises :class:`~chariots_core.workers.BackendNotInstalled`, also an
+    ``ImportError``.)
+    """
 
 
 class BadRequest(ChariotsError, ValueError):

@@ -8,6 +8,7 @@ from chariots_core.errors import PipelineGraphError
 from chariots_core.pipelines import Pipeline
 from chariots_core.pipelines.nodes import PIPELINE_INPUT, PIPELINE_OUTPUT, Node
 from chariots_core.pipelines.ops import BaseOp
+from chariots_core.pipelines.runners import SequentialRunner
 
 
 class Source(BaseOp):
@@ -93,7 +94,25 @@ def test_inputs_and_outputs_accept_a_single_name_or_none():
     node = Node(_op("a"), "x", "y")
     assert (node.input_nodes, node.output_nodes) == (["x"], ["y"])
     node = Node(_op("a"))
-    assert (node.input_nodes, node.output_nodes) == ([], [])
+    assert (node.input_nodes, node.output_nodes) == ([], ["a"])
+
+
+def test_a_node_without_output_nodes_outputs_under_its_own_name():
+    first = Node(_op("first"), PIPELINE_INPUT)
+    assert first.output_nodes == ["first"]
+    by_node = Node(_op("by_node"), [first], PIPELINE_OUTPUT)
+    assert by_node.input_nodes == ["first"]
+    by_name = Node(_op("by_name"), ["first"], PIPELINE_OUTPUT)
+    for sink in (by_node, by_name):
+        pipeline = Pipeline([sink, first], "p")
+        assert _names(pipeline.nodes) == ["first", sink.name]
+        assert SequentialRunner().run(pipeline, 7) == 7
+
+
+def test_two_nodes_without_output_nodes_and_one_name_are_told_apart_by_output_nodes():
+    with pytest.raises(PipelineGraphError, match="without output_nodes"):
+        Pipeline([Node(_op("same")), Node(_op("same"))], "p")
+    Pipeline([Node(_op("same")), Node(_op("same"), output_nodes="other")], "p")
 
 
 def test_a_missing_input_names_the_node_and_the_input():
@@ -198,7 +217,7 @@ def test_use_worker_must_be_a_bool_or_none():
 
 def test_a_node_is_named_after_its_op_and_a_pipeline_node_after_its_pipeline():
     inner = Pipeline([Node(Source(), output_nodes=PIPELINE_OUTPUT)], "inner")
-    assert Node(Source()).name == "Source"
+    assert Node(Source()).name == "source"
     assert Node(_op("custom")).name == "custom"
     assert Node(inner).name == "inner"
     assert Node(inner).is_pipeline
@@ -210,7 +229,7 @@ def test_two_nodes_holding_one_stateful_op_name_are_refused() -> None:
 
     from chariots_core.ml import MLMode
 
-    with pytest.raises(PipelineGraphError, match="two nodes hold the op 'PCAOp'"):
+    with pytest.raises(PipelineGraphError, match="two nodes hold the op 'pcaop'"):
         Pipeline(
             [
                 Node(

@@ -150,7 +150,7 @@ def test_a_return_value_of_the_wrong_length_names_the_node(returned):
         ],
         "wrong-length",
     )
-    with pytest.raises(PipelineGraphError, match=r"'Unpacker'.*2 outputs"):
+    with pytest.raises(PipelineGraphError, match=r"'unpacker'.*2 outputs"):
         run(pipeline, 0)
 
 
@@ -217,7 +217,7 @@ def test_pipeline_versions_cover_nested_pipelines():
     assert set(versions) == {"inner"}
     assert versions["inner"] == Node(_inner()).node_version
     assert versions["inner"] != AddOne.__version__
-    assert outer.op_names() == ["AddOne", "Double"]
+    assert outer.op_names() == ["addone", "double"]
 
 
 # -- callbacks --------------------------------------------------------------------------------
@@ -267,16 +267,16 @@ def test_callbacks_run_in_order_with_their_arguments():
     assert events == [
         ("own", "before", "observed", 1),
         ("extra", "before", "observed", 1),
-        ("own", "before_node", "observed", "AddOne", [1]),
-        ("extra", "before_node", "observed", "AddOne", [1]),
-        ("op", "before", "AddOne", [1]),
-        ("op", "after", "AddOne", [1], 2),
-        ("own", "after_node", "observed", "AddOne", [1], 2),
-        ("extra", "after_node", "observed", "AddOne", [1], 2),
-        ("own", "before_node", "observed", "Double", [2]),
-        ("extra", "before_node", "observed", "Double", [2]),
-        ("own", "after_node", "observed", "Double", [2], 4),
-        ("extra", "after_node", "observed", "Double", [2], 4),
+        ("own", "before_node", "observed", "addone", [1]),
+        ("extra", "before_node", "observed", "addone", [1]),
+        ("op", "before", "addone", [1]),
+        ("op", "after", "addone", [1], 2),
+        ("own", "after_node", "observed", "addone", [1], 2),
+        ("extra", "after_node", "observed", "addone", [1], 2),
+        ("own", "before_node", "observed", "double", [2]),
+        ("extra", "before_node", "observed", "double", [2]),
+        ("own", "after_node", "observed", "double", [2], 4),
+        ("extra", "after_node", "observed", "double", [2], 4),
         ("own", "after", "observed", 1, 4),
         ("extra", "after", "observed", 1, 4),
     ]
@@ -305,7 +305,7 @@ def test_op_callbacks_run_when_the_op_runs_alone():
     events = []
     op = Double(op_callbacks=[EventsOpCallback(events)])
     assert op.execute_with_all_callbacks([3]) == 6
-    assert events == [("op", "before", "Double", [3]), ("op", "after", "Double", [3], 6)]
+    assert events == [("op", "before", "double", [3]), ("op", "after", "double", [3], 6)]
 
 
 def test_extra_callbacks_do_not_stay_on_the_pipeline():

@@ -79,8 +79,8 @@ def test_iris_tutorial(op_store_client: BaseOpStoreClient, connect: object) -> N
     response = client.call_pipeline(pred, rows)
     assert response.value == classes
     trained = client.pipeline_versions(train_logistic)
-    assert response.versions["LogisticOp"] == trained["LogisticOp"]
-    assert response.versions["PCAOp"] == trained["PCAOp"]
+    assert response.versions["logisticop"] == trained["logisticop"]
+    assert response.versions["pcaop"] == trained["pcaop"]
 
     # a second server on the same op store (a restart) serves the same models
     restarted = PipelinesServer(
@@ -106,7 +106,7 @@ def test_retraining_the_pca_makes_the_classifier_incompatible(
 
     client.call_pipeline("train_pca")  # a PCA fit is a MAJOR change
     client.save_pipeline("train_pca")
-    with pytest.raises(VersionError, match="LogisticOp"):
+    with pytest.raises(VersionError, match="logisticop"):
         client.load_pipeline("pred")
     # the failed load left the served pipeline as it was
     assert client.pipeline_versions("pred") == before
@@ -117,7 +117,7 @@ def test_retraining_the_pca_makes_the_classifier_incompatible(
     client.call_pipeline("train_logistic")
     client.save_pipeline("train_logistic")
     client.load_pipeline("pred")
-    assert client.pipeline_versions("pred")["PCAOp"] != before["PCAOp"]
+    assert client.pipeline_versions("pred")["pcaop"] != before["pcaop"]
     assert client.call_pipeline("pred", rows).value == classes
 
 
@@ -130,11 +130,11 @@ def test_a_major_field_change_of_the_op_class_is_refused_at_load(
     client.save_pipeline("train_pca")
 
     class ThreeComponentsPCA(PCAOp):  # the same op, its n_components (a MAJOR field) changed
-        op_name = "PCAOp"
+        op_name = "pcaop"
         model_parameters = VersionedFieldDict(VersionType.MAJOR, {"n_components": 3})
 
     class RenamedFieldPCA(PCAOp):  # a MINOR field added: the saved model still loads
-        op_name = "PCAOp"
+        op_name = "pcaop"
         comment = VersionedField("tuned", VersionType.MINOR)
 
     changed = PipelinesServer(
@@ -142,7 +142,7 @@ def test_a_major_field_change_of_the_op_class_is_refused_at_load(
         op_store_client=op_store_client,
         import_name="b",
     )
-    with pytest.raises(VersionError, match="PCAOp"):
+    with pytest.raises(VersionError, match="pcaop"):
         connect(changed).load_pipeline("pred")  # type: ignore[operator]
 
     minor = PipelinesServer(

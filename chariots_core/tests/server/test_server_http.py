@@ -90,7 +90,7 @@ def test_routes_answer_json(http: Any) -> None:
     assert answer.status_code == 200
     body = answer.get_json()
     assert body["pipeline_output"] == 42
-    assert set(body["versions"]) == {"AddOne"}
+    assert set(body["versions"]) == {"addone"}
     assert body["job_id"] is None
     versions = http.post("/pipelines/add_one/versions").get_json()
     assert versions == body["versions"]
@@ -101,6 +101,14 @@ def test_routes_answer_json(http: Any) -> None:
     assert http.post("/pipelines/add_one/load").status_code == 200
     assert http.get("/pipelines/add_one/health_check").get_json()["is_loaded"] is True
     assert http.post("/pipelines/add_one/save").status_code == 200
+
+
+def test_a_call_run_in_the_server_answers_done(app: PipelinesServer, http: Any) -> None:
+    body = http.post("/pipelines/add_one/main", json={"pipeline_input": 1}).get_json()
+    assert (body["job_status"], body["job_id"]) == ("done", None)
+    response = TestPipelinesClient(app).call_pipeline("add_one", 1)
+    assert (response.job_status, response.value) == (JobStatus.done, 2)
+    assert app.call_pipeline("add_one", 1).job_status is JobStatus.done
 
 
 @pytest.mark.parametrize(

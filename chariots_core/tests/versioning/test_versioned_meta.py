@@ -98,7 +98,8 @@ def test_fields_read_as_their_values_on_the_class_and_instances():
     for owner in (klass, klass()):
         assert owner.model_class is PCA
         assert owner.model_parameters == {"n_components": 2}
-        assert type(owner.model_parameters) is dict
+        assert dict(**owner.model_parameters) == {"n_components": 2}
+        assert set(owner.model_parameters.version_dict) == {"n_components"}
 
 
 def test_inherited_fields_count_and_the_most_derived_definition_wins():

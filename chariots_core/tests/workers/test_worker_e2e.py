@@ -211,7 +211,7 @@ def test_a_model_trained_in_a_worker_is_loaded_and_used_by_the_server(
             assert job.worker_id is not None
             assert job.versions_saved
             saved.update(job.versions_saved)
-        assert set(saved) == {"PCAOp", "LogisticOp"}
+        assert set(saved) == {"pcaop", "logisticop"}
 
         client.load_pipeline("pred")
         loaded = client.pipeline_versions("pred")

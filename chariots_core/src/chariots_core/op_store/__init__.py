@@ -3,10 +3,12 @@
 - :class:`OpStore`: in-process, on a database (SQLite file by default, or PostgreSQL) and a
   saver for op bytes (a local folder, or any fsspec URL);
 - :class:`OpStoreServer` / :class:`OpStoreClient`: the same API over HTTP;
-- :mod:`~chariots_core.op_store.savers`: where op bytes are kept.
+- :mod:`~chariots_core.op_store.savers`: where op bytes are kept;
+- :mod:`~chariots_core.op_store.models`: the database models (under the original chariots'
+  names too).
 """
 
-from chariots_core.op_store import savers
+from chariots_core.op_store import models, savers
 from chariots_core.op_store._base_client import BaseOpStoreClient, SavedOpVersion
 from chariots_core.op_store._client import HttpOpStoreClient, OpStoreClient
 from chariots_core.op_store._op_store import OpStore
@@ -19,5 +21,6 @@ __all__ = [
     "OpStoreClient",
     "OpStoreServer",
     "SavedOpVersion",
+    "models",
     "savers",
 ]

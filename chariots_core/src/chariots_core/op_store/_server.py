@@ -33,6 +33,7 @@ import logging
 from typing import Any
 
 import flask
+from sqlalchemy.engine import URL
 
 from chariots_core import __version__
 from chariots_core._serving import (
@@ -52,7 +53,11 @@ from chariots_core.op_store._models import NAME_LENGTH
 from chariots_core.op_store._names import OP_NAME_PATTERN, PIPELINE_NAME_PATTERN, parse_version
 from chariots_core.op_store._op_store import OpStore
 from chariots_core.op_store._wire import saved_op_version_to_json, versions_to_json
+from chariots_core.op_store.savers import BaseSaver
 from chariots_core.versioning._version import VERSION_PATTERN
+
+#: the database of ``OpStoreServer(saver)`` given no URL, as in the original chariots
+IN_MEMORY_SQLITE = "sqlite:///:memory:"
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +97,11 @@ def _query_arg(name: str) -> str:
 class OpStoreServer(JsonApiServer):
     """A Flask app serving ``op_store`` under ``/v1/`` (see the module documentation).
 
+    Built on an :class:`OpStore`, or as the original chariots built it, on a saver and a
+    database URL: ``OpStoreServer(saver, db_url)`` (``db_url`` defaults to an in-memory SQLite
+    database, as it did; give a file or PostgreSQL to keep the records); ``server.flask`` is the
+    server itself (it is the Flask app).
+
     ``server.db`` is the store's :class:`~chariots_core.database.Database`, so that
     ``server.db.create_all()`` makes the schema before the first request.
 
@@ -106,9 +116,11 @@ class OpStoreServer(JsonApiServer):
 
     def __init__(
         self,
-        op_store: OpStore,
+        op_store: OpStore | BaseSaver | None = None,
+        db_url: str | URL | Database | None = None,
         import_name: str = "chariots_op_store",
         *,
+        saver: BaseSaver | None = None,
         api_tokens: TokenSetting = None,
         readonly_api_tokens: TokenSetting = None,
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
@@ -119,15 +131,41 @@ class OpStoreServer(JsonApiServer):
             readonly_api_tokens=readonly_api_tokens,
             max_request_bytes=max_request_bytes,
         )
-        self.op_store = op_store
-        self.db: Database = op_store.db
+        self.op_store = _op_store(op_store, db_url, saver)
+        self.db: Database = self.op_store.db
         self.serve_operations(
-            _operations(op_store),
+            _operations(self.op_store),
             title="chariots op store",
             version=__version__,
             schemas=_SCHEMAS,
             meanings=_MEANINGS,
         )
+
+    @property
+    def flask(self) -> flask.Flask:
+        """The Flask app: the server itself (the original chariots' server held one here)."""
+        return self
+
+
+def _op_store(
+    op_store: OpStore | BaseSaver | None,
+    db_url: str | URL | Database | None,
+    saver: BaseSaver | None,
+) -> OpStore:
+    if saver is not None:
+        if op_store is not None:
+            raise TypeError("give OpStoreServer an op store or a saver, not both")
+        op_store = saver
+    if isinstance(op_store, OpStore):
+        if db_url is not None:
+            raise TypeError("an OpStore has its database already: give no db_url with it")
+        return op_store
+    if isinstance(op_store, BaseSaver):
+        return OpStore(IN_MEMORY_SQLITE if db_url is None else db_url, op_store)
+    raise TypeError(
+        "OpStoreServer takes an OpStore, or a saver and a database URL, "
+        f"not {type(op_store).__name__}"
+    )
 
 
 def _operations(store: OpStore) -> list[Operation]:

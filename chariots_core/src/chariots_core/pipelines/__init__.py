@@ -1,8 +1,26 @@
-"""Pipelines: graphs of versioned ops, the server that serves them and its clients."""
+"""Pipelines: graphs of versioned ops, the server that serves them and its clients.
 
-from chariots_core.pipelines._client import PipelinesClient
+The subpackages hold the parts: :mod:`.ops`, :mod:`.nodes`, :mod:`.runners`, :mod:`.callbacks`;
+:mod:`.pipelines_server` and :mod:`.pipelines_client` are the original chariots' modules of the
+server and its clients.
+"""
+
+from chariots_core.pipelines import callbacks, nodes, ops, runners
+from chariots_core.pipelines._client import BasePipelinesClient, PipelinesClient
 from chariots_core.pipelines._pipeline import Pipeline
 from chariots_core.pipelines._response import PipelineResponse
 from chariots_core.pipelines._server import PipelinesServer
+from chariots_core.pipelines.pipelines_client import AbstractPipelinesClient
 
-__all__ = ["Pipeline", "PipelineResponse", "PipelinesClient", "PipelinesServer"]
+__all__ = [
+    "AbstractPipelinesClient",
+    "BasePipelinesClient",
+    "Pipeline",
+    "PipelineResponse",
+    "PipelinesClient",
+    "PipelinesServer",
+    "callbacks",
+    "nodes",
+    "ops",
+    "runners",
+]

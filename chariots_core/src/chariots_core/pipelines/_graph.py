@@ -29,9 +29,16 @@ def resolve_graph(pipeline_name: str, nodes: Sequence[Node]) -> list[Node]:
                     f"{PIPELINE_INPUT!r}"
                 )
             if output in producers:
+                unnamed = not (producers[output].names_its_outputs and node.names_its_outputs)
+                hint = (
+                    " (a node without output_nodes outputs under its op's name: give it "
+                    "output_nodes)"
+                    if unnamed
+                    else ""
+                )
                 raise PipelineGraphError(
                     f"pipeline {pipeline_name!r}: nodes {producers[output].name!r} and "
-                    f"{node.name!r} both output {output!r}"
+                    f"{node.name!r} both output {output!r}{hint}"
                 )
             producers[output] = node
     stateful: set[str] = set()

@@ -56,6 +56,16 @@ class Pipeline:
         return list(self._nodes)
 
     @property
+    def pipeline_nodes(self) -> list[Node]:
+        """The original chariots' name of :attr:`nodes`."""
+        return self.nodes
+
+    @property
+    def callbacks(self) -> list[PipelineCallback]:
+        """The original chariots' name of :attr:`pipeline_callbacks` (the same list)."""
+        return self.pipeline_callbacks
+
+    @property
     def node_for_name(self) -> dict[str, Node]:
         return {node.name: node for node in self._nodes}
 
@@ -91,16 +101,17 @@ class Pipeline:
                 node.op.save(op_store_client)
             elif isinstance(node.op, LoadableOp):
                 op = node.op
-                if node.saved_version == op.op_version:
-                    continue  # loaded from the store and unchanged: it is there already
+                version, op_bytes = op.op_version, op.serialize()
+                if node.is_saved_as(version, op_bytes):
+                    continue  # loaded (or saved) as it is now: the store holds it already
                 op_store_client.save_op_bytes(
                     node.name,
-                    op.op_version,
-                    op.serialize(),
+                    version,
+                    op_bytes,
                     class_version=type(op).__version__,
                     training_version=op.training_version,
                 )
-                node.saved_version = op.op_version
+                node.mark_saved(version, op_bytes)
         for upstream, downstream in upstream_edges(self._nodes):
             if downstream.is_loadable and not upstream.is_pipeline:
                 op_store_client.register_valid_link(

@@ -15,7 +15,8 @@ class PipelineResponse:
 
     For a call run in a worker, ``job_id`` and ``job_status`` say where the job is, and ``value``
     is filled once the job is done; ``error`` holds a failed job's error (type, message,
-    traceback).
+    traceback). A call run in the server answers ``job_status`` ``JobStatus.done`` with no
+    ``job_id``, as the original chariots did.
     """
 
     value: Any
@@ -36,6 +37,18 @@ class PipelineResponse:
             job_status=None if status is None else JobStatus(status),
             error=payload.get("error"),
         )
+
+    @classmethod
+    def from_request(
+        cls, response_json: dict[str, Any], query_pipeline: Any = None
+    ) -> PipelineResponse:
+        """The original chariots' name of :meth:`from_json` (``query_pipeline`` is not needed:
+        versions are keyed by node name)."""
+        return cls.from_json(response_json)
+
+    def json(self) -> dict[str, Any]:
+        """The original chariots' name of :meth:`to_json`."""
+        return self.to_json()
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -170,7 +170,7 @@ class PipelinesServer(JsonApiServer):
             raise OutputNotJSON(
                 f"pipeline {name!r} gave an output that is not strict JSON: {error}"
             ) from None
-        return PipelineResponse(value, pipeline.get_pipeline_versions())
+        return PipelineResponse(value, pipeline.get_pipeline_versions(), job_status=JobStatus.done)
 
     def load_pipeline(self, name: str) -> None:
         pipeline = self.get_pipeline(name)

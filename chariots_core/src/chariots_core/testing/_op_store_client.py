@@ -6,21 +6,23 @@ import os
 
 from chariots_core._transport import FlaskTestTransport
 from chariots_core.op_store import HttpOpStoreClient, OpStore, OpStoreServer
+from chariots_core.op_store.savers import BaseSaver
 
 
 class TestOpStoreClient(HttpOpStoreClient):
     """The op store API through the Flask test client of an :class:`OpStoreServer`.
 
     The server keeps its SQLite database and op bytes in the folder ``path`` (``OpStore(path=
-    path)``), so requests go through the same routes, JSON and error handling as over the
-    network, without a port. ``client.server`` is that server (``client.server.db.create_all()``
-    makes the schema; it is also made on first use).
+    path)``), or the op bytes in ``saver`` when one is given (as the original chariots took it),
+    so requests go through the same routes, JSON and error handling as over the network,
+    without a port. ``client.server`` is that server (``client.server.db.create_all()`` makes
+    the schema; it is also made on first use).
     """
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.op_store = OpStore(path=path)
+    def __init__(self, path: str | os.PathLike[str], saver: BaseSaver | None = None) -> None:
+        self.op_store = OpStore(saver=saver, path=path)
         self.server = OpStoreServer(self.op_store)
         super().__init__(FlaskTestTransport(self.server))
 

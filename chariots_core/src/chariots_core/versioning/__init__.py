@@ -4,14 +4,21 @@ from chariots_core.versioning._stable_repr import stable_repr
 from chariots_core.versioning._version import Version
 from chariots_core.versioning._version_type import VersionType
 from chariots_core.versioning._versioned_field import VersionedField, VersionedFieldDict
-from chariots_core.versioning._versioned_meta import VersionedMeta, class_version
+from chariots_core.versioning._versioned_meta import (
+    VersionableMeta,
+    VersionedMeta,
+    atomic_versions,
+    class_version,
+)
 
 __all__ = [
     "Version",
     "VersionType",
+    "VersionableMeta",
     "VersionedField",
     "VersionedFieldDict",
     "VersionedMeta",
+    "atomic_versions",
     "class_version",
     "stable_repr",
 ]

@@ -128,8 +128,13 @@ class Version:
 
     @classmethod
     def parse(cls, version_string: str) -> Version:
-        """Read back what ``str(version)`` wrote; a malformed string raises ``ValueError``."""
+        """Read back what ``str(version)`` wrote; a malformed string raises ``ValueError``.
+
+        The original chariots' form, ``major.minor.patch_creationtime``, reads too.
+        """
         parts = str(version_string).split("_")
+        if len(parts) == 2 and parts[0].count(".") == 2:  # the original chariots' form
+            parts = [*parts[0].split("."), parts[1]]
         if len(parts) != 4 or not all(_is_hex_digest(part) for part in parts[:3]):
             raise ValueError(
                 f"not a version string (expected major_minor_patch_time): {version_string!r}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Generic, TypeVar, overload
 
+from chariots_core.versioning._stable_repr import stable_repr
+from chariots_core.versioning._version import Version
 from chariots_core.versioning._version_type import VersionType
 
 T = TypeVar("T")
@@ -35,16 +37,18 @@ class VersionedField(Generic[T]):
 
 
 class VersionedFieldDict(Mapping[str, Any]):
-    """A dict attribute each of whose items counts towards the owning class's version.
+    """A dict attribute each of whose entries counts towards the owning class's version.
 
-    ``VersionedFieldDict(VersionType.MAJOR, {"n_components": 2})``: plain values affect the default
-    version type; a value given as a :class:`VersionedField` affects its own. Read on the class or
-    an instance, it gives a plain ``dict`` of the values (ready for ``model_class(**params)``).
+    ``VersionedFieldDict(VersionType.MAJOR, {"n_components": 2})``: plain values affect the
+    default version type (MAJOR, as in the original chariots); a value given as a
+    :class:`VersionedField` affects its own. It reads as itself on the class and its instances:
+    a read-only mapping of the values (ready for ``model_class(**params)``), whose
+    :attr:`version_dict` gives each entry's version, keyed by the entry's key.
     """
 
     def __init__(
         self,
-        default_version: VersionType = VersionType.MINOR,
+        default_version: VersionType = VersionType.MAJOR,
         fields: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -52,6 +56,9 @@ class VersionedFieldDict(Mapping[str, Any]):
             raise TypeError(f"default_version must be a VersionType, not {default_version!r}")
         self.default_version = default_version
         items = dict(fields or {}, **kwargs)
+        for key in items:
+            if not isinstance(key, str):
+                raise TypeError(f"VersionedFieldDict keys must be strings, not {key!r}")
         self._fields: dict[str, VersionedField[Any]] = {
             key: value
             if isinstance(value, VersionedField)
@@ -60,7 +67,14 @@ class VersionedFieldDict(Mapping[str, Any]):
         }
 
     def versioned_fields(self) -> dict[str, VersionedField[Any]]:
+        """Each entry as a :class:`VersionedField` (its value and the part it affects)."""
         return dict(self._fields)
+
+    @property
+    def version_dict(self) -> dict[str, Version]:
+        """The version of each entry, keyed by the entry's key (as the original chariots had it):
+        what the entries add to the owning class's version."""
+        return {key: field_version(key, field) for key, field in self._fields.items()}
 
     def __getitem__(self, key: str) -> Any:
         return self._fields[key].value
@@ -71,8 +85,14 @@ class VersionedFieldDict(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._fields)
 
-    def __get__(self, instance: object | None, owner: type) -> dict[str, Any]:
-        return {key: field.value for key, field in self._fields.items()}
-
     def __repr__(self) -> str:
         return f"VersionedFieldDict({self.default_version}, {dict(self)!r})"
+
+
+def field_version(key: str, field: VersionedField[Any]) -> Version:
+    """The version one versioned field (or dict entry) adds to its class's version.
+
+    Its value is read with :func:`stable_repr` (the same in every process) together with its key,
+    so that a field renamed changes the version too.
+    """
+    return Version().update(field.affected_version, f"{key}={stable_repr(field.value)}".encode())

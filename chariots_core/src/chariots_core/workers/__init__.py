@@ -3,6 +3,8 @@
 ``RQWorkerPool``, ``CeleryWorkerPool``, ``DramatiqWorkerPool`` and ``EmbeddedWorkerPool`` are
 found through their backends' entry points when first asked for; one whose distribution is not
 installed raises :class:`BackendNotInstalled` (an ``ImportError``) saying what to install.
+:class:`~chariots_core.jobs.JobStatus` lives in :mod:`chariots_core.jobs` and is exported here
+too, where the original chariots had it.
 """
 
 from chariots_core.jobs import JobStatus

@@ -2,33 +2,35 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
-
-import joblib
 
 from chariots_core.ml._base_ml_op import BaseMLOp
 from chariots_core.ml._ml_mode import MLMode
+from chariots_core.ml.serializers import BaseSerializer, JoblibSerializer
 from chariots_core.pipelines.callbacks import OpCallBack
+from chariots_core.versioning import VersionedField, VersionedFieldDict, VersionType
 
 
 class BaseSKOp(BaseMLOp):
     """An op around a scikit-learn estimator built as ``model_class(**model_parameters)``.
 
     Declare ``model_class`` and ``model_parameters`` as versioned fields when a change to them
-    should change the op's version (``VersionedField(PCA, VersionType.MAJOR)``).
+    should change the op's version (``VersionedField(PCA, VersionType.MAJOR)``,
+    ``VersionedFieldDict(VersionType.MAJOR, {"n_components": 2})``). The model is saved with
+    :class:`~chariots_core.ml.serializers.JoblibSerializer` unless ``serializer_cls`` says
+    otherwise.
     """
 
-    model_class: ClassVar[Any]
-    model_parameters: ClassVar[dict[str, Any]] = {}
-    fit_extra_parameters: ClassVar[dict[str, Any]] = {}
+    serializer_cls: ClassVar[type[BaseSerializer]] = JoblibSerializer
+    model_class: ClassVar[Any] = None
+    model_parameters: ClassVar[Mapping[str, Any]] = VersionedFieldDict(VersionType.MAJOR, {})
+    fit_extra_parameters: ClassVar[Mapping[str, Any]] = VersionedFieldDict(VersionType.MAJOR, {})
 
     def __init__(self, mode: MLMode, op_callbacks: Sequence[OpCallBack] | None = None) -> None:
-        super().__init__(mode, op_callbacks)
         if getattr(type(self), "model_class", None) is None:
             raise TypeError(f"{type(self).__name__} must set model_class")
-        self._model = self._init_model()
+        super().__init__(mode, op_callbacks)
 
     def _init_model(self) -> Any:
         return self.model_class(**dict(self.model_parameters))
@@ -38,28 +40,24 @@ class BaseSKOp(BaseMLOp):
         """The estimator this op fits and predicts with."""
         return self._model
 
-    def serialize(self) -> bytes:
-        buffer = io.BytesIO()
-        joblib.dump(self._model, buffer)
-        return buffer.getvalue()
-
-    def load(self, serialized_object: bytes) -> None:
-        self._model = joblib.load(io.BytesIO(serialized_object))
-
 
 class SKSupervisedOp(BaseSKOp):
-    """A supervised estimator: fitted on ``(x, y)``, predicts ``model.predict(x)``."""
+    """A supervised estimator: fitted on ``(x, y)`` (a new estimator at each fit), predicts
+    with the method ``predict_function`` names (``"predict"``; ``"predict_proba"``...)."""
+
+    predict_function = VersionedField("predict", VersionType.MAJOR)
 
     def fit(self, X: Any, y: Any) -> None:
         self._model = self._init_model()
         self._model.fit(X, y, **self.fit_extra_parameters)
 
     def predict(self, X: Any) -> Any:
-        return self._model.predict(X)
+        return getattr(self._model, self.predict_function)(X)
 
 
 class SKUnsupervisedOp(BaseSKOp):
-    """An unsupervised estimator: fitted on ``x``, predicts ``model.transform(x)``."""
+    """An unsupervised estimator: fitted on ``x`` (a new estimator at each fit), predicts
+    ``model.transform(x)``."""
 
     def fit(self, X: Any) -> None:
         self._model = self._init_model()

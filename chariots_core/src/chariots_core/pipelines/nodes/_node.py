@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 from chariots_core.errors import PipelineGraphError, VersionError
-from chariots_core.pipelines.nodes._reserved import PIPELINE_INPUT, PIPELINE_OUTPUT
+from chariots_core.pipelines.nodes._reserved import PIPELINE_INPUT, PIPELINE_OUTPUT, ReservedNodes
 from chariots_core.pipelines.ops import BaseOp, LoadableOp
 from chariots_core.versioning import Version
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from chariots_core.op_store import BaseOpStoreClient, SavedOpVersion
     from chariots_core.pipelines._pipeline import Pipeline
 
-NodeInput = Union[str, "Node"]
+NodeInput = Union[str, "Node", ReservedNodes]
 
 
 class Node:
@@ -25,15 +26,16 @@ class Node:
     op positionally in that order; a node given instead of a name stands for its single output.
     ``output_nodes`` names what the op returns: one name for the whole return value, several
     names to unpack a returned sequence of that length, ``"__pipeline_output__"`` for what the
-    pipeline returns. ``op`` may also be a :class:`~chariots_core.pipelines.Pipeline`, run as
-    one node of the outer pipeline.
+    pipeline returns; a node given no ``output_nodes`` outputs under its own name (the op's
+    name), as in the original chariots. ``op`` may also be a
+    :class:`~chariots_core.pipelines.Pipeline`, run as one node of the outer pipeline.
     """
 
     def __init__(
         self,
         op: BaseOp | Pipeline,
         input_nodes: Sequence[NodeInput] | NodeInput | None = None,
-        output_nodes: Sequence[str] | str | None = None,
+        output_nodes: Sequence[str | ReservedNodes] | str | ReservedNodes | None = None,
     ) -> None:
         from chariots_core.pipelines._pipeline import Pipeline
 
@@ -43,7 +45,9 @@ class Node:
         self.input_nodes: list[str] = [
             _input_name(self.name, item) for item in _as_list(input_nodes)
         ]
-        self.output_nodes: list[str] = list(_as_list(output_nodes))
+        #: whether ``output_nodes`` were given (else the node outputs under its own name)
+        self.names_its_outputs = bool(_as_list(output_nodes))
+        self.output_nodes: list[str] = list(_as_list(output_nodes)) or [self.name]
         for output in self.output_nodes:
             if not isinstance(output, str) or not output:
                 raise PipelineGraphError(
@@ -161,25 +165,46 @@ class Node:
         # (a deep copy would detach the callbacks a caller holds, and fails on ops holding
         # locks or connections); ``load`` sets the copy's state (LoadableOp's contract)
         loaded = copy.copy(op)
-        loaded.load(op_store_client.get_op_bytes_for_version(self.name, record.version))
+        op_bytes = op_store_client.get_op_bytes_for_version(self.name, record.version)
+        loaded.load(op_bytes)
         loaded.training_version = record.training_version
         node = self.replace_op(loaded)
-        node.saved_version = record.version
+        node.mark_saved(record.version, op_bytes)
         return node
 
-    #: the version this node's op was loaded as (None when it was not loaded from the store)
+    #: the version this node's op was last loaded or saved as (None: neither yet)
     saved_version: Version | None = None
+    #: the digest of the bytes this node's op was last loaded or saved with (None: neither yet)
+    saved_digest: str | None = None
+
+    def mark_saved(self, version: Version, op_bytes: bytes) -> None:
+        """Record that the op store holds ``op_bytes`` as ``version`` of this node's op."""
+        self.saved_version = version
+        self.saved_digest = state_digest(op_bytes)
+
+    def is_saved_as(self, version: Version, op_bytes: bytes) -> bool:
+        """Whether the op store holds these very bytes as this version (loaded or saved here).
+
+        What decides is what would be written, not the version alone: an op whose state changed
+        without a version change (a counter, a vocabulary) has other bytes, so it is saved again.
+        """
+        return self.saved_version == version and self.saved_digest == state_digest(op_bytes)
 
     def __repr__(self) -> str:
         return f"<Node {self.name!r}: {self.input_nodes} -> {self.output_nodes}>"
 
 
+def state_digest(op_bytes: bytes) -> str:
+    """The digest that tells whether an op's serialized state changed."""
+    return hashlib.sha256(op_bytes).hexdigest()
+
+
 def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
-    if isinstance(value, str | Node):
-        return [value]
-    return list(value)
+    if isinstance(value, str | Node | ReservedNodes):
+        value = [value]
+    return [item.value if isinstance(item, ReservedNodes) else item for item in value]
 
 
 def _input_name(node_name: str, item: NodeInput) -> str:

@@ -17,7 +17,6 @@ class LoadableOp(BaseOp):
     the op so that a failed load leaves the pipeline as it was.
     """
 
-    allow_version_change = False
     training_version: Version | None = None
 
     @property

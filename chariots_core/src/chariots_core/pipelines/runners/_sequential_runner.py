@@ -39,7 +39,11 @@ class SequentialRunner(BaseRunner):
                 output = node.execute(args)
             for callback in callbacks:
                 callback.after_node_execution(pipeline, node, args, output)
-            values.update(node.split_outputs(output))
+            values.update(
+                (name, value)
+                for name, value in node.split_outputs(output).items()
+                if name in last_use or name == PIPELINE_OUTPUT  # else nothing reads it
+            )
             for name in node.input_nodes:
                 if last_use[name] == index and name != PIPELINE_INPUT:
                     values.pop(name, None)

@@ -7,7 +7,9 @@ from chariots_core.testing.conformance._fixtures import ConformanceFixtures
 from chariots_core.testing.conformance._harness import Harness, describe_job, wait_until
 from chariots_core.testing.conformance._recorder import HOOKS, read_calls
 
-MODEL = "MeanModel"
+#: the op name of the conformance app's model (``MeanModel``: op names are class names in
+#: lower case)
+MODEL = "meanmodel"
 
 
 class RecordTests(ConformanceFixtures):
