@@ -59,8 +59,7 @@ class BackendError(ChariotsError, ImportError):
     saver's, the config file reader's); the message names the extra to install.
 
     An ``ImportError``, as it was in the original chariots. (A worker pool backend that is not
-    installed raises :class:`~chariots_core.workers.BackendNotInstalled`, also an
-    ``ImportError``.)
+    installed raises :class:`~chariots_core.workers.BackendNotInstalled`, a subclass.)
     """
 
 

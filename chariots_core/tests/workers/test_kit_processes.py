@@ -107,7 +107,7 @@ def test_a_process_that_dies_is_replaced_and_its_death_logged(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     processes = WorkerProcesses(serving(tmp_path), 2)
-    supervisor = threading.Thread(target=processes.run)
+    supervisor = threading.Thread(target=processes.run, daemon=True)
     caplog.set_level(logging.ERROR, logger="chariots_core.workers.kit.processes")
     supervisor.start()
     try:

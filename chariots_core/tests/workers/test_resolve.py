@@ -16,7 +16,7 @@ from _plugin_dists import (
     published_backend_not_installed,
 )
 
-from chariots_core.errors import WorkerPoolError
+from chariots_core.errors import BackendError, WorkerPoolError
 from chariots_core.workers import (
     BackendNotInstalled,
     BaseWorkerPool,
@@ -155,6 +155,7 @@ def test_an_uninstalled_backend_says_what_to_install(dummy: Any) -> None:
         with pytest.raises(BackendNotInstalled) as raised:
             get_worker_pool(spec)
         message = str(raised.value)
+        assert isinstance(raised.value, BackendError)  # as the original chariots raised
         assert f"no worker pool backend named {backend!r} is installed" in message
         assert f"`pip install chariots-core[{backend}]` (distribution {distribution})" in message
         assert set(installed_backends_in(message)) >= EXPECTED_BACKENDS

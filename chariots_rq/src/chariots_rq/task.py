@@ -49,6 +49,20 @@ def worker_id(rq_worker_name: str | None) -> str:
     return f"{socket.gethostname()}:{rq_worker_pid or os.getpid()}:rq-{rq_worker_name or 'none'}"
 
 
+def refused(rq_job: RQJob) -> bool:
+    """Whether the RQ job names other code than chariots' task and callbacks (anyone who can
+    write to the queue can name any function): such a job is logged and removed."""
+    callbacks = (rq_job._success_callback_name, rq_job._failure_callback_name)
+    ours = rq_job.func_name == RUN_MESSAGE and callbacks in ((None, None), (None, ON_FAILURE))
+    if ours and rq_job._stopped_callback_name in (None, ON_STOPPED):
+        return False
+    logger.error(
+        "refused RQ job %s (it names %r, not chariots' task): removed", rq_job.id, rq_job.func_name
+    )
+    rq_job.delete()
+    return True
+
+
 def run_message(message_json: str) -> dict[str, Any]:
     """Run one delivery of a chariots job (the function RQ's job names)."""
     rq_job = get_current_job()

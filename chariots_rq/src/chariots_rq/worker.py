@@ -71,6 +71,10 @@ class _ChariotsWorkerMixin:
         ttl: int = super().get_heartbeat_ttl(job, working_time)  # type: ignore[misc]
         return max(1, ttl - _RQ_HEARTBEAT_GRACE + self.abandoned_after)
 
+    def execute_job(self, job: RQJob, queue: Queue) -> None:
+        if not task.refused(job):  # a job naming another function is removed, never imported
+            super().execute_job(job, queue)  # type: ignore[misc]
+
     def fork_work_horse(self, job: RQJob, queue: Queue) -> None:
         prepare_fork()
         super().fork_work_horse(job, queue)  # type: ignore[misc]

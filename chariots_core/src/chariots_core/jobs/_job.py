@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +33,8 @@ class Job:
     versions_loaded: dict[str, str] | None
     versions_saved: dict[str, str] | None
     expires_at: datetime | None
+    #: the digest of the job's message (not shown to clients: see ``chariots_core.jobs``)
+    message_digest: str | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_record(cls, record: JobRecord) -> Job:
@@ -66,6 +68,7 @@ class Job:
             versions_loaded=record.versions_loaded,
             versions_saved=record.versions_saved,
             expires_at=record.expires_at,
+            message_digest=record.message_digest,
         )
 
     @classmethod

@@ -8,6 +8,14 @@ from typing import Any
 
 from chariots_core._json import to_jsonable
 from chariots_core.errors import BadRequest
+from chariots_core.jobs._integrity import (
+    SIGNATURE_FIELD,
+    canonical_json,
+    digest_of,
+    secret_keys,
+    signature_of,
+    signed_by,
+)
 
 
 @dataclass(frozen=True)
@@ -65,53 +73,85 @@ class JobOptions:
 
 @dataclass(frozen=True)
 class JobMessage:
-    """One job to run: which app and pipeline, on what input, with what options."""
+    """One job to run: which app and pipeline, on what input, with what options.
+
+    Its JSON text is canonical (see :mod:`chariots_core.jobs._integrity`): :attr:`digest`, the
+    SHA-256 of that text, anchors the message to its job's record, and with
+    ``CHARIOTS_SECRET_KEY`` set the text carries an HMAC signature of it (:attr:`signature`).
+    """
 
     job_id: str
     app: str
     pipeline: str
     input: Any = None
     options: JobOptions = field(default_factory=JobOptions)
+    #: the signature the message arrived with (``None``: unsigned, or made in this process)
+    signature: str | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> str:
-        """The message as JSON text; refuses an input that is not JSON-serialisable."""
+        """The message as JSON text (signed when this process has keys); refuses an input
+        that is not JSON-serialisable."""
+        body = self.canonical_body()
+        keys = secret_keys()
+        if not keys:
+            return body.decode()
+        signed = json.loads(body)
+        signed[SIGNATURE_FIELD] = signature_of(body, keys[0])
+        return json.dumps(signed, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+
+    def canonical_body(self) -> bytes:
+        """The canonical JSON of the message, without its signature."""
         try:
             input_json = to_jsonable(self.input)
         except TypeError as error:
             raise BadRequest(f"a job's input must be JSON-serialisable: {error}") from None
         try:
-            return self._dumps(input_json)
+            return canonical_json(
+                {
+                    "job_id": self.job_id,
+                    "app": self.app,
+                    "pipeline": self.pipeline,
+                    "input": input_json,
+                    "options": self.options.to_json(),
+                }
+            )
         except ValueError as error:  # NaN or infinity
             raise BadRequest(f"a job's input must be JSON-serialisable: {error}") from None
 
-    def _dumps(self, input_json: Any) -> str:
-        return json.dumps(
-            {
-                "job_id": self.job_id,
-                "app": self.app,
-                "pipeline": self.pipeline,
-                "input": input_json,
-                "options": self.options.to_json(),
-            },
-            separators=(",", ":"),
-            allow_nan=False,
-        )
+    @property
+    def digest(self) -> str:
+        """The SHA-256 of the canonical JSON: what the job's record keeps at submit."""
+        return digest_of(self.canonical_body())
+
+    def signed_by(self, keys: tuple[bytes, ...]) -> bool:
+        """Whether the message arrived signed with one of ``keys``."""
+        return signed_by(self.canonical_body(), self.signature, keys)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> JobMessage:
+        """Parse a message (text from a broker: untrusted); :class:`BadRequest` if it is not a
+        job message."""
         try:
             payload = json.loads(text)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise BadRequest(f"a job message must be JSON: {error}") from None
         if not isinstance(payload, dict):
             raise BadRequest("a job message must be a JSON object")
         missing = {"job_id", "app", "pipeline"} - set(payload)
         if missing:
             raise BadRequest(f"a job message lacks {sorted(missing)}")
+        unknown = set(payload) - {"job_id", "app", "pipeline", "input", "options", SIGNATURE_FIELD}
+        if unknown:
+            raise BadRequest(f"a job message has unknown fields {sorted(unknown)}")
+        for name in ("job_id", "app", "pipeline"):
+            if not isinstance(payload[name], str) or not payload[name]:
+                raise BadRequest(f"a job message's {name!r} must be a non-empty string")
+        signature = payload.get(SIGNATURE_FIELD)
         return cls(
-            job_id=str(payload["job_id"]),
-            app=str(payload["app"]),
-            pipeline=str(payload["pipeline"]),
+            job_id=payload["job_id"],
+            app=payload["app"],
+            pipeline=payload["pipeline"],
             input=payload.get("input"),
             options=JobOptions.from_json(payload.get("options")),
+            signature=signature if isinstance(signature, str) else None,
         )

@@ -38,6 +38,9 @@ class JobRecord(Base):
     versions_loaded: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     versions_saved: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the SHA-256 of the job's message (its canonical JSON), taken at submit: a worker claims
+    #: the job only with a message of this digest
+    message_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (
         Index("ix_chariots_jobs_app_pipeline_submitted", "app", "pipeline", "submitted_at"),

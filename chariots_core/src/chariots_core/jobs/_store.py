@@ -61,8 +61,10 @@ class JobStore:
         pipeline: str,
         options: JobOptions | None = None,
         job_id: str | None = None,
+        message_digest: str | None = None,
     ) -> Job:
-        """Record a new ``queued`` job and return it."""
+        """Record a new ``queued`` job and return it (with the digest of its message, which a
+        worker's message must match)."""
         record = JobRecord(
             id=job_id or uuid.uuid4().hex,
             app=app,
@@ -72,6 +74,7 @@ class JobStore:
             options=(options or JobOptions()).to_json(),
             submitted_at=utc_now(),
             cancel_requested=False,
+            message_digest=message_digest,
         )
         with self._session() as session:
             session.add(record)
@@ -169,17 +172,35 @@ class JobStore:
 
     # -- worker side ------------------------------------------------------------------------
 
-    def claim(self, job_id: str, worker_id: str, native_status: str | None = None) -> Job | None:
+    def claim(
+        self,
+        job_id: str,
+        worker_id: str,
+        native_status: str | None = None,
+        message_digest: str | None = None,
+    ) -> Job | None:
         """Take the job for ``worker_id``: queued → running, or a redelivered job whose worker
         died (running with a stale heartbeat, or lost) → running again. ``None`` when the job
-        must not run: it is cancelled, finished, claimed by a live worker, or unknown."""
+        must not run: it is cancelled, finished, claimed by a live worker, unknown, or its
+        record keeps the digest of another message than ``message_digest``."""
         now = utc_now()
         stale_before = now - timedelta(seconds=self.heartbeat_timeout)
+        anchored = (
+            []
+            if message_digest is None
+            else [
+                or_(
+                    JobRecord.message_digest.is_(None),
+                    JobRecord.message_digest == message_digest,
+                )
+            ]
+        )
         with self._session() as session:
             result = session.execute(
                 update(JobRecord)
                 .where(
                     JobRecord.id == job_id,
+                    *anchored,
                     or_(
                         JobRecord.status == JobStatus.queued.value,
                         JobRecord.status == JobStatus.lost.value,

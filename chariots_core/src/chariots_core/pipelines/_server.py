@@ -229,9 +229,11 @@ class PipelinesServer(JsonApiServer):
         message = JobMessage(
             uuid.uuid4().hex, self.name, name, pipeline_input, job_options or JobOptions()
         )
-        message.to_json()  # refuses an input that is not JSON before anything is recorded
+        digest = message.digest  # refuses an input that is not JSON before anything is recorded
         pool = self.worker_pool
-        job = store.create(self.name, name, message.options, job_id=message.job_id)
+        job = store.create(
+            self.name, name, message.options, job_id=message.job_id, message_digest=digest
+        )
         try:
             native_status = pool.submit(message)
         except Exception as error:

@@ -26,7 +26,7 @@ from typing import Any
 
 import pluggy
 
-from chariots_core.errors import WorkerPoolError
+from chariots_core.errors import BackendError, WorkerPoolError
 from chariots_core.workers import hookspecs
 from chariots_core.workers._base_pool import BaseWorkerPool
 
@@ -45,11 +45,12 @@ KNOWN_BACKEND_DISTRIBUTIONS = {
 _REGISTER_HOOK = "chariots_register_worker_pools"
 
 
-class BackendNotInstalled(WorkerPoolError, ImportError):
+class BackendNotInstalled(WorkerPoolError, BackendError):
     """No installed distribution offers this backend; the message says what to install.
 
-    An :class:`ImportError` too, so that ``from chariots_core.workers import RQWorkerPool`` shows
-    this message rather than Python's generic "cannot import name".
+    A :class:`~chariots_core.errors.BackendError` (an :class:`ImportError`) too, as the
+    original chariots raised for a missing backend, so that ``from chariots_core.workers import
+    RQWorkerPool`` shows this message rather than Python's generic "cannot import name".
     """
 
 

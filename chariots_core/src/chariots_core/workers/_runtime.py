@@ -29,6 +29,7 @@ from chariots_core.errors import (
     WorkerStopped,
 )
 from chariots_core.jobs import Job, JobMessage, JobStatus, JobStore
+from chariots_core.jobs._integrity import SECRET_KEY_ENV, secret_keys
 from chariots_core.pipelines.callbacks import PipelineCallback
 from chariots_core.workers._apps import get_app, registered_apps
 from chariots_core.workers._outcome import ErrorDetails, MessageAction, RunOutcome
@@ -85,6 +86,14 @@ def run_job(
         except BadRequest as error:
             logger.error("dropped a message that is not a chariots job message: %s", error)
             return RunOutcome.dropped("", f"not a job message: {error}", error_details(error))
+    keys = secret_keys()
+    if keys and not message.signed_by(keys):
+        logger.error(
+            "refused the message of job %s: it is not signed with a key of %s",
+            message.job_id,
+            SECRET_KEY_ENV,
+        )
+        return RunOutcome.dropped(message.job_id, "unsigned or mis-signed message")
     worker_id = worker_id or new_worker_id()
     try:
         app = get_app(message.app)
@@ -95,9 +104,10 @@ def run_job(
         early = _not_yet_due(store, message)
         if early is not None:
             return early
-    job = store.claim(message.job_id, worker_id, native_status)
+    digest = message.digest
+    job = store.claim(message.job_id, worker_id, native_status, digest)
     if job is None:
-        return _not_claimed(store, message.job_id)
+        return _not_claimed(store, message.job_id, digest)
     lifecycle_hooks().chariots_job_started(job=job)
     try:
         run = _JobRun(app, store, job, message, worker_id, heartbeat_interval)
@@ -205,12 +215,19 @@ def _not_yet_due(store: JobStore, message: JobMessage) -> RunOutcome | None:
     return None
 
 
-def _not_claimed(store: JobStore, job_id: str) -> RunOutcome:
+def _not_claimed(store: JobStore, job_id: str, digest: str | None = None) -> RunOutcome:
     """Why a claim failed, as what to do with the message."""
     try:
         job = store.get(job_id)
     except LookupError as error:
         return RunOutcome.dropped(job_id, f"no such job in the app's job store ({error})")
+    if digest is not None and job.message_digest not in (None, digest):
+        logger.error(
+            "refused a message for job %s that does not match its record (another app, "
+            "pipeline, input or options than were submitted)",
+            job_id,
+        )
+        return RunOutcome.dropped(job_id, "the message does not match its job's record")
     if job.cancel_requested and job.status is not JobStatus.running:
         return RunOutcome.dropped(job_id, "the job was cancelled")
     if job.status is JobStatus.running:
@@ -232,7 +249,7 @@ def _fail_without_app(message: JobMessage, worker_id: str, error: Exception) -> 
         if store is None:
             continue
         try:
-            if store.claim(message.job_id, worker_id) is not None:
+            if store.claim(message.job_id, worker_id, message_digest=message.digest) is not None:
                 store.finish(message.job_id, worker_id, JobStatus.failed, error=details)
                 return RunOutcome(message.job_id, ran=True, status=JobStatus.failed, error=details)
         except Exception:  # another app's store out of reach: not this job's store
