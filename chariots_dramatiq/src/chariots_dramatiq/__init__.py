@@ -6,18 +6,11 @@ workers: ``chariots worker --pool dramatiq+…``, ``pool.start_workers()``, a te
 from importlib.metadata import PackageNotFoundError, version
 
 from chariots_dramatiq.pool import DramatiqWorkerPool
-from chariots_dramatiq.urls import AMQP_OPTIONS, DEFAULT_QUEUE, POOL_OPTIONS, REDIS_OPTIONS
+from chariots_dramatiq.urls import DEFAULT_QUEUE
 
 try:
     __version__ = version("chariots-dramatiq")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-__all__ = [
-    "AMQP_OPTIONS",
-    "DEFAULT_QUEUE",
-    "POOL_OPTIONS",
-    "REDIS_OPTIONS",
-    "DramatiqWorkerPool",
-    "__version__",
-]
+__all__ = ["DEFAULT_QUEUE", "DramatiqWorkerPool", "__version__"]

@@ -23,35 +23,23 @@ BY_TRANSPORT = {
 }
 
 #: take a message off its list and drop its data, only if no consumer fetched it yet
-_REMOVE_QUEUED = """
-if redis.call("lrem", KEYS[1], 1, ARGV[1]) > 0 then
-    redis.call("hdel", KEYS[2], ARGV[1])
-    return 1
-end
-return 0
-"""
+_REMOVE_QUEUED = """if redis.call("lrem", KEYS[1], 1, ARGV[1]) > 0 then
+    return redis.call("hdel", KEYS[2], ARGV[1]) end return 0"""
 
 
 def capabilities(broker: Broker, fork: bool) -> frozenset[Capability]:
     """What a pool on ``broker`` honours."""
-    found = set(COMMON) | ({Capability.timeouts} if fork else set())
-    if isinstance(broker, RedisBroker):
-        found |= BY_TRANSPORT["redis"]
-    elif isinstance(broker, RabbitmqBroker):
-        found |= BY_TRANSPORT["amqp"]
-        if not broker.max_priority:
-            found.discard(Capability.priority)
-    return frozenset(found)
+    found = COMMON | ({Capability.timeouts} if fork else set())
+    if isinstance(broker, RabbitmqBroker):
+        found |= BY_TRANSPORT["amqp"] - (set() if broker.max_priority else {Capability.priority})
+    return found | (BY_TRANSPORT["redis"] if isinstance(broker, RedisBroker) else set())
 
 
 def broker_priority(broker: Broker, priority: int) -> int | None:
     """RabbitMQ's priority of a job of chariots ``priority``: 0 is the middle of the queue's
     ``0..max_priority`` (so that lower priorities exist too), others are clamped to the range."""
-    if not isinstance(broker, RabbitmqBroker) or not broker.max_priority:
-        return None
-    top = int(broker.max_priority)
-    middle = top // 2
-    return max(0, min(top, priority + middle))
+    top = broker.max_priority if isinstance(broker, RabbitmqBroker) else None
+    return None if not top else max(0, min(int(top), priority + int(top) // 2))
 
 
 def remove_queued(broker: Broker, queue: str, job_id: str) -> bool:
@@ -85,10 +73,9 @@ def describe(broker: Broker) -> str:
     """Where the broker points (never its password)."""
     if isinstance(broker, RedisBroker):
         kwargs = broker.client.connection_pool.connection_kwargs
-        where = kwargs.get("path") or f"{kwargs.get('host', 'localhost')}:{kwargs.get('port')}"
+        where = kwargs.get("path") or f"{kwargs.get('host')}:{kwargs.get('port')}"
         return f"redis {where}/{kwargs.get('db', 0)}"
     if isinstance(broker, RabbitmqBroker):
-        parameters = broker.parameters
-        first = parameters[0] if isinstance(parameters, list) else parameters
-        return f"rabbitmq {first.host}:{first.port} vhost {first.virtual_host!r}"
+        first = broker.parameters[0] if isinstance(broker.parameters, list) else broker.parameters
+        return f"rabbitmq {first.host}:{first.port}{first.virtual_host}"
     return type(broker).__name__

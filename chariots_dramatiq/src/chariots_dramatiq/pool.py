@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import dramatiq
@@ -13,16 +12,9 @@ from dramatiq.encoder import JSONEncoder
 
 from chariots_core.errors import WorkerPoolError
 from chariots_core.jobs import JobMessage
-from chariots_core.workers import BaseWorkerPool, Capability
-from chariots_core.workers.kit import (
-    BackgroundWorkers,
-    PoolURLError,
-    WorkerRoster,
-    hide_password,
-    run_in_foreground,
-)
+from chariots_core.workers import BaseWorkerPool, Capability, kit
 from chariots_dramatiq import brokers, urls
-from chariots_dramatiq.worker import RosterMiddleware, perform, work
+from chariots_dramatiq.worker import LockedRoster, RosterMiddleware, perform, work
 
 if TYPE_CHECKING:
     from chariots_core.pipelines import PipelinesServer
@@ -32,19 +24,18 @@ _DEFAULT = brokers.COMMON | {Capability.timeouts}
 
 
 class DramatiqWorkerPool(BaseWorkerPool):
-    """A worker pool on Dramatiq: each job is a message to one actor, ``chariots_job:<queue>``,
-    whose one argument is the job's JSON message; Dramatiq workers run it.
+    """A worker pool on Dramatiq: each job is a message to the actor ``chariots_job:<queue>``
+    whose one argument is the job's JSON message.
 
     Built on a broker the team has (``DramatiqWorkerPool(broker=RedisBroker(...))``; default:
-    Dramatiq's global broker, ``dramatiq.get_broker()``) or from a URL (:meth:`from_url`).
-    ``queue`` (default ``chariots``); ``fork`` (default true): each job runs in a forked work
-    horse, killed at the job's timeout, and a worker process runs one job at a time; else jobs
-    run in the worker's ``threads`` threads; ``worker_timeout``: seconds an idle worker waits
-    before it polls the broker again (Dramatiq's, 1 s).
+    Dramatiq's global broker) or from a URL (:meth:`from_url`). ``queue`` (default
+    ``chariots``); ``fork`` (default true): each job in a forked work horse killed at the job's
+    timeout, one job at a time per worker process; else jobs run in ``threads`` threads per
+    process; ``worker_timeout``: seconds an idle worker waits before it polls again.
 
     What it honours depends on the broker (``capabilities``): Redis can take a queued message
-    off its queue (``cancel_queued``); RabbitMQ orders messages by priority (a broker with
-    ``max_priority``) and re-delivers the messages of a dead worker at once (``redelivery``).
+    off its queue (``cancel_queued``); RabbitMQ orders messages by priority (with
+    ``max_priority``) and re-delivers a dead worker's messages at once (``redelivery``).
     """
 
     backend: ClassVar[str] = urls.SCHEME
@@ -65,10 +56,7 @@ class DramatiqWorkerPool(BaseWorkerPool):
         if broker is not None and not isinstance(broker, Broker):
             raise TypeError(f"broker must be a dramatiq Broker, not {type(broker).__name__}")
         if not isinstance(dramatiq.get_encoder(), JSONEncoder):
-            raise WorkerPoolError(
-                f"chariots messages are JSON, but Dramatiq's encoder is "
-                f"{type(dramatiq.get_encoder()).__name__} (dramatiq.set_encoder)"
-            )
+            raise WorkerPoolError("chariots messages are JSON: set no other Dramatiq encoder")
         check = {name: option.check for name, option in urls.POOL_OPTIONS.items()}
         self.broker: Broker = broker if broker is not None else dramatiq.get_broker()
         self.queue: str = check["queue"]("queue", queue)
@@ -76,61 +64,54 @@ class DramatiqWorkerPool(BaseWorkerPool):
         self.threads: int = check["threads"]("threads", threads)
         self.worker_timeout: float = check["worker_timeout"]("worker_timeout", worker_timeout)
         if self.fork and self.threads > 1:
-            raise PoolURLError(
-                "fork=true runs one job at a time in each worker process (in its work horse): "
-                "run more processes (--concurrency), or give fork=false for threads"
+            raise kit.PoolURLError(
+                "fork=true runs one job at a time per worker process (in its work horse): run "
+                "more processes (--concurrency), or give fork=false for threads"
             )
         vars(self)["capabilities"] = brokers.capabilities(self.broker, self.fork)
         self.url: str | None = None
-        self.roster: WorkerRoster | None = None
+        self.roster: kit.WorkerRoster | None = None
         self._owns_broker = False
-        self._pid = os.getpid()
-        self._background = BackgroundWorkers("chariots-dramatiq-worker")
-        self.actor = self._declare_actor()
-        self.roster_middleware = self._add_middleware()
+        self._background = kit.BackgroundWorkers("chariots-dramatiq-worker")
+        run = functools.partial(perform, self)
+        actor = self.broker.actors.get(self.actor_name)
+        if actor is None:  # a job's own timeout rules, not Dramatiq's TimeLimit (10 min)
+            options = {"time_limit": math.inf} if "time_limit" in self.broker.actor_options else {}
+            actor = dramatiq.Actor(
+                run, broker=self.broker, actor_name=self.actor_name,
+                queue_name=self.queue, priority=0, options=options,
+            )  # fmt: skip
+        else:  # a pool built before on this broker and queue: this one runs the jobs now
+            actor.fn = run
+        self.actor: dramatiq.Actor[[str], None] = actor
+        found = [m for m in self.broker.middleware if isinstance(m, RosterMiddleware)]
+        found = [middleware for middleware in found if middleware.pool.queue == self.queue]
+        self.roster_middleware = found[0] if found else RosterMiddleware(self)
+        if not found:
+            self.broker.add_middleware(self.roster_middleware)
+        self.roster_middleware.pool = self
 
     @classmethod
     def from_url(cls, url: str) -> DramatiqWorkerPool:
         """``dramatiq+redis://[:password@]host[:port][/db]`` (``rediss``: TLS) or
         ``dramatiq+amqp://user:password@host[:port]/[vhost]`` (``amqps``), with the pool's
-        options (:data:`~chariots_dramatiq.urls.POOL_OPTIONS`), the broker's
-        (``REDIS_OPTIONS``, ``AMQP_OPTIONS``) and its client's connection parameters."""
+        options (``POOL_OPTIONS``), the broker's (``REDIS_OPTIONS``, ``AMQP_OPTIONS``) and its
+        client's connection parameters."""
         parsed = urls.parse(url)
-        pool = cls(urls.build_broker(parsed), **urls.pool_options(parsed))
+        options = {name: parsed.options[name] for name in urls.POOL_OPTIONS}
+        pool = cls(urls.build_broker(parsed), **options)
         pool.url, pool._owns_broker = url, True
         return pool
 
-    def _declare_actor(self) -> dramatiq.Actor[[str], None]:
-        name = f"chariots_job:{self.queue}"
-        actor = self.broker.actors.get(name)
-        if actor is None:
-            # a job's own timeout rules, not Dramatiq's TimeLimit (10 min by default)
-            options = {"time_limit": math.inf} if "time_limit" in self.broker.actor_options else {}
-            actor = dramatiq.Actor(
-                functools.partial(perform, self), broker=self.broker, actor_name=name,
-                queue_name=self.queue, priority=0,
-                options=options,
-            )  # fmt: skip
-        else:  # another pool on this broker and queue: this one runs its jobs from now on
-            actor.fn = functools.partial(perform, self)
-        return actor
-
-    def _add_middleware(self) -> RosterMiddleware:
-        for middleware in self.broker.middleware:
-            if isinstance(middleware, RosterMiddleware) and middleware.pool.queue == self.queue:
-                middleware.pool = self
-                return middleware
-        middleware = RosterMiddleware(self)
-        self.broker.add_middleware(middleware)
-        return middleware
+    @property
+    def actor_name(self) -> str:
+        return f"chariots_job:{self.queue}"
 
     def attach(self, app: PipelinesServer) -> None:
         """Count workers on the roster ``dramatiq:<queue>`` of the app's job store."""
-        store = app.job_store
-        if store is not None:
-            roster = f"{self.backend}:{self.queue}"
-            timeout = store.heartbeat_timeout
-            self.roster = WorkerRoster(store.database, roster, heartbeat_timeout=timeout)
+        if app.job_store is not None:
+            roster, timeout = f"dramatiq:{self.queue}", app.job_store.heartbeat_timeout
+            self.roster = LockedRoster(app.job_store.database, roster, heartbeat_timeout=timeout)
 
     # -- jobs -----------------------------------------------------------------------------------
 
@@ -140,31 +121,29 @@ class DramatiqWorkerPool(BaseWorkerPool):
         return None
 
     def send(self, message_json: str, priority: int, delay: float) -> None:
-        """Send a job's message, ``delay`` seconds from now (a retry, a delayed job)."""
+        """Send a job's message, ``delay`` seconds from now (a delayed job, a retry)."""
         found = brokers.broker_priority(self.broker, priority)
         options: dict[str, Any] = {} if found is None else {"broker_priority": found}
         message = self.actor.message_with_options(args=(message_json,), **options)
         self.broker.enqueue(message, delay=math.ceil(delay * 1000) if delay > 0 else None)
 
     def cancel(self, job_id: str) -> bool:
-        """Take a queued job's message off Redis's queue; ``False`` where it is no longer there
-        or on RabbitMQ (the job store has marked the job cancelled: its worker drops it)."""
+        """Take a queued job's message off its Redis queue; ``False`` once a worker fetched it,
+        and on RabbitMQ (the job is marked cancelled: the worker that gets it drops it)."""
         return brokers.remove_queued(self.broker, self.queue, job_id)
 
     # -- workers --------------------------------------------------------------------------------
 
     @property
     def n_workers(self) -> int:
-        """Threads of the Dramatiq workers alive on the queue (processes times threads), from the
-        worker roster in the app's job store."""
+        """Threads of the Dramatiq workers alive on the queue (processes times threads), from
+        the worker roster in the app's job store."""
         if self.roster is None:
             raise WorkerPoolError(f"{self!r} is attached to no app: it has no worker roster")
         return self.roster.count_alive()
 
     def start_workers(self, n: int = 1) -> None:
         """Fork ``n`` worker processes of ``threads`` threads each; return once they listen."""
-        if n < 1:
-            raise ValueError(f"start at least one worker, not {n}")
         self._background.start(functools.partial(work, self), n)
 
     def stop_workers(self, timeout: float = 30.0) -> None:
@@ -172,12 +151,7 @@ class DramatiqWorkerPool(BaseWorkerPool):
 
     def run_worker(self, concurrency: int = 1) -> None:
         """``chariots worker --concurrency N``: N supervised worker processes (one: this one)."""
-        run_in_foreground(functools.partial(work, self), concurrency, name="chariots-dramatiq")
-
-    def forked(self) -> bool:
-        """Whether this process is not the one that last used the broker (then it is now)."""
-        forked, self._pid = self._pid != os.getpid(), os.getpid()
-        return forked
+        kit.run_in_foreground(functools.partial(work, self), concurrency, name="chariots-dramatiq")
 
     def close(self) -> None:
         """Stop the background workers; close the broker if the pool built it."""
@@ -186,6 +160,6 @@ class DramatiqWorkerPool(BaseWorkerPool):
             self.broker.close()
 
     def describe(self) -> str:
-        where = hide_password(self.url) if self.url else brokers.describe(self.broker)
+        where = kit.hide_password(self.url.partition("?")[0]) if self.url else None
         mode = "work horses" if self.fork else f"{self.threads} threads per process"
-        return f"dramatiq pool on {where}, queue {self.queue!r}, {mode}"
+        return f"dramatiq pool on {where or brokers.describe(self.broker)}, {self.queue!r}, {mode}"

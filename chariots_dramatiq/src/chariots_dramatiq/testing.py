@@ -9,14 +9,10 @@ __all__ = ["DramatiqWorkerContext"]
 
 
 class DramatiqWorkerContext(WorkerContext):
-    """Real Dramatiq workers for the duration of a ``with`` block, forked from this process:
-    ``n`` (default 1) worker processes for each distinct Dramatiq pool of the apps built in this
-    process, or for the pool given (a :class:`DramatiqWorkerPool` or a ``dramatiq+…`` URL).
-    Leaving the block stops them: each finishes its jobs in hand within ``stop_timeout`` seconds
-    (else it is killed and its jobs end ``lost``).
-
-    >>> with DramatiqWorkerContext():  # doctest: +SKIP
-    ...     response = client.call_pipeline(pipeline, 4, use_worker=True)
+    """Real Dramatiq worker processes, forked from this one, for a ``with`` block: ``n`` (default
+    1) for each distinct Dramatiq pool of the apps built in this process, or for the pool given
+    (a :class:`DramatiqWorkerPool` or a ``dramatiq+…`` URL). Leaving the block stops them, once
+    their jobs in hand are done (after ``stop_timeout`` seconds they are killed: jobs ``lost``).
     """
 
     def __init__(
