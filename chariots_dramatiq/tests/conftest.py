@@ -31,12 +31,17 @@ def _use_the_installed_chariots_dramatiq() -> None:
 
 _use_the_installed_chariots_dramatiq()
 
+from chariots_core.pipelines import PipelinesServer  # noqa: E402
+from chariots_core.workers import BaseWorkerPool  # noqa: E402
 from chariots_dramatiq import DramatiqWorkerPool  # noqa: E402
 
 #: this folder, on sys.path so that the test app imports by name here and in worker subprocesses
 TESTS_FOLDER = Path(__file__).parent
 if str(TESTS_FOLDER) not in sys.path:
     sys.path.insert(0, str(TESTS_FOLDER))
+
+import dramatiq_test_app  # noqa: E402
+from dramatiq_test_support import Command  # noqa: E402
 
 #: options that make Dramatiq's workers stop fast and find dead workers' messages quickly
 FAST = {"worker_timeout": 0.05}
@@ -108,3 +113,30 @@ def make_pool() -> Iterator[Callable[[str], DramatiqWorkerPool]]:
     yield make
     for pool in pools:
         pool.close()
+
+
+@pytest.fixture
+def command(tmp_path: Path) -> Iterator[Callable[..., Command]]:
+    """``command(script, args, env)``: a command of this environment as a subprocess, killed at
+    the end if it still runs."""
+    started: list[Command] = []
+
+    def start(script: str, args: list[str], env: dict[str, str]) -> Command:
+        started.append(Command(script, args, env, tmp_path / f"{script}-{len(started)}.log"))
+        return started[-1]
+
+    yield start
+    for process in started:
+        process.kill()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Callable[..., PipelinesServer]:
+    """``make_app(pool, heartbeat_timeout=30)``: the test app, its stores in ``tmp_path``, under
+    a name of its own."""
+
+    def make(pool: BaseWorkerPool | str, heartbeat_timeout: float = 30.0) -> PipelinesServer:
+        name = f"dramatiq_test_app_{uuid.uuid4().hex[:8]}"
+        return dramatiq_test_app.make_app(tmp_path / "store", name, pool, heartbeat_timeout)
+
+    return make
