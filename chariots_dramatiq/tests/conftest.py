@@ -43,10 +43,6 @@ if str(TESTS_FOLDER) not in sys.path:
 import dramatiq_test_app  # noqa: E402
 from dramatiq_test_support import Command  # noqa: E402
 
-#: options that make Dramatiq's workers stop fast and find dead workers' messages quickly
-FAST = {"worker_timeout": 0.05}
-FAST_REDIS = {**FAST, "heartbeat_timeout": 2, "maintenance_chance": 1_000_000}
-
 
 @pytest.fixture
 def queue_name() -> str:

@@ -16,6 +16,9 @@ from dramatiq_test_app import ENV
 
 T = TypeVar("T")
 
+#: options that make Dramatiq's workers stop fast, and (on Redis) find dead workers' messages
+FAST = {"worker_timeout": 0.05}
+FAST_REDIS = {**FAST, "heartbeat_timeout": 2, "maintenance_chance": 1_000_000}
 #: the longest any test waits for a job to be picked up and run
 DEADLINE = 60.0
 TESTS_FOLDER = Path(__file__).parent

@@ -8,9 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FAST
 from dramatiq import Message
-from dramatiq_test_support import DEADLINE, Command, environment, eventually
+from dramatiq_test_support import DEADLINE, FAST, Command, environment, eventually
 
 from chariots_core.jobs import JobStatus
 from chariots_core.pipelines import PipelinesServer

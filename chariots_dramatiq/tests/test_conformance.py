@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import FAST, FAST_REDIS
+from dramatiq_test_support import FAST, FAST_REDIS
 
 from chariots_core.testing.conformance import WorkerPoolConformance
 from chariots_dramatiq import DramatiqWorkerPool
