@@ -1,4 +1,4 @@
-"""Sessions: tests, lint, types, quickstart, conformance, the wheel checks (dist*), rq.
+"""Sessions: tests, lint, types, quickstart, conformance, the wheel checks (dist*), rq, dramatiq.
 
 ``nox`` alone runs what CI runs. Every session installs the workspace from ``uv.lock`` into
 its own virtual environment.
@@ -27,6 +27,7 @@ nox.options.sessions = [
     "dist",
     "dist_conformance",
     "dist_rq",
+    "dist_dramatiq",
 ]
 nox.options.error_on_missing_interpreters = True
 
@@ -119,6 +120,8 @@ CONFORMANCE: dict[str, list[list[str]]] = {
     ],
     "example": [["tests/third_party_plugin"]],  # the third-party pool written from the docs
     "rq": [["chariots_rq/tests/test_conformance.py"]],  # forking and simple RQ workers
+    # Redis (work horses, threads) and RabbitMQ (work horses)
+    "dramatiq": [["chariots_dramatiq/tests/test_conformance.py"]],
 }
 
 
@@ -206,6 +209,119 @@ def dist_rq(session: nox.Session) -> None:
         if any(skipped for _, skipped in counts):
             session.error("the conformance suite skipped tests on the RQ pool (see -rs above)")
         session.chdir(ROOT)
+
+
+# -- chariots-dramatiq --------------------------------------------------------------------------
+
+
+@nox.session
+def tests_dramatiq(session: nox.Session) -> None:
+    """chariots-dramatiq's tests (the conformance suite on Redis and RabbitMQ included) and its
+    page's doctest, on a private Redis and the RabbitMQ of ``$CHARIOTS_TEST_RABBITMQ_URL``."""
+    sync(session, "test")
+    args = session.posargs or [
+        "-q",
+        "-rs",
+        "chariots_dramatiq/tests",
+        "tests/docs/test_dramatiq_page.py",
+    ]
+    session.run("pytest", *args, env=service_env())
+
+
+@nox.session
+def dist_dramatiq(session: nox.Session) -> None:
+    """Build the wheels of chariots-core and chariots-dramatiq, ``pip install
+    chariots-core[dramatiq]`` from them in a clean venv (with pytest), start a private Redis, and
+    run there, outside the repository, as a user would: ``pytest --chariots-worker-pool
+    dramatiq+redis://127.0.0.1:PORT/0`` (the conformance suite), then the same on RabbitMQ (a
+    queue of the run's own, deleted after). A skipped test fails the session, but for the tests
+    of a capability the pool does not declare on that broker (Redis has no priorities, RabbitMQ
+    cannot take a message off a queue): the suite's skip says which."""
+    import tempfile
+    import uuid
+
+    out = Path(session.create_tmp()).resolve() / "dramatiq-wheels"
+    shutil.rmtree(out, ignore_errors=True)
+    for package in ("chariots-core", "chariots-dramatiq"):
+        session.run(
+            "uv", "build", "--package", package, "--wheel", "--out-dir", str(out), external=True
+        )
+    core = next(out.glob("chariots_core-*.whl"))
+    dramatiq = next(out.glob("chariots_dramatiq-*.whl"))
+    wheels = [
+        f"chariots-core[dramatiq] @ {core.as_uri()}",
+        f"chariots-dramatiq @ {dramatiq.as_uri()}",
+    ]
+    session.install("--find-links", str(out), *wheels)
+    session.install("pytest")
+    rabbitmq = os.environ.get("CHARIOTS_TEST_RABBITMQ_URL") or "amqp://guest:guest@127.0.0.1:5672"
+    rabbitmq = rabbitmq.rstrip("/") + "/"  # pika's default vhost is "/", not kombu's "//"
+    queue = f"chariots_dist_{uuid.uuid4().hex[:8]}"
+    amqp = f"{rabbitmq.replace('amqp', 'dramatiq+amqp', 1)}?queue={queue}"
+    with (
+        tempfile.TemporaryDirectory(prefix="chariots-dist-dramatiq-") as folder,
+        _private_redis(session, Path(folder)) as port,
+    ):
+        session.chdir(folder)
+        _conformance_run(session, Path(folder), f"dramatiq+redis://127.0.0.1:{port}/0", "redis")
+        if _answers_amqp(rabbitmq):
+            try:
+                _conformance_run(session, Path(folder), amqp, "amqp")
+            finally:
+                session.run("python", "-c", _DELETE_QUEUES, rabbitmq, queue, silent=True)
+        elif os.environ.get("CI"):
+            session.error(f"no RabbitMQ answers at {rabbitmq} (CI must run the suite on it)")
+        else:
+            session.warn(f"no RabbitMQ answers at {rabbitmq}: the suite ran on Redis only")
+        session.chdir(ROOT)
+
+
+def _conformance_run(session: nox.Session, folder: Path, url: str, transport: str) -> None:
+    """The conformance suite on the pool ``url``; fails on a skip that is not a capability the
+    pool leaves undeclared on ``transport``."""
+    import xml.etree.ElementTree as ElementTree
+
+    report = folder / f"conformance-{transport}.xml"
+    session.run(
+        "pytest", "-p", "no:cacheprovider", "-q", "-rs", f"--junitxml={report}",
+        "--chariots-worker-pool", url, *session.posargs,
+    )  # fmt: skip
+    declared = session.run("python", "-c", _DECLARED, transport, silent=True).split()  # type: ignore[union-attr]
+    tests = skipped_wrongly = 0
+    for case in ElementTree.parse(report).getroot().iter("testcase"):
+        tests += 1
+        for skip in case.iter("skipped"):
+            reason = skip.get("message", "")
+            undeclared = reason.partition("does not declare the capability ")[2].split(" ")[0]
+            if not undeclared or undeclared in declared:
+                session.warn(f"skipped: {case.get('name')}: {reason}")
+                skipped_wrongly += 1
+    if tests == 0:
+        session.error("the conformance suite ran no test")
+    if skipped_wrongly:
+        session.error(f"the conformance suite skipped {skipped_wrongly} tests on {transport}")
+
+
+_DECLARED = (
+    "import sys; from chariots_dramatiq import DramatiqWorkerPool as P; "
+    "print(*sorted(c.value for c in P.capabilities_by_transport[sys.argv[1]]))"
+)
+_DELETE_QUEUES = (
+    "import sys, pika; c = pika.BlockingConnection(pika.URLParameters(sys.argv[1])); "
+    "ch = c.channel(); [ch.queue_delete(sys.argv[2] + s) for s in ('', '.DQ', '.XQ')]; c.close()"
+)
+
+
+def _answers_amqp(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672), 2) as c:
+            c.sendall(b"AMQP\x00\x00\x09\x01")
+            return c.recv(3).startswith(b"\x01\x00\x00")
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
