@@ -18,7 +18,7 @@ import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from chariots_core._json import to_jsonable
+from chariots_core._json import strict_jsonable
 from chariots_core.database import utc_now
 from chariots_core.errors import (
     BadRequest,
@@ -56,6 +56,9 @@ __all__ = [
     "run_job",
 ]
 
+#: how many times a job may start again after a run that never ended (its worker died), beyond
+#: its first run and its retries
+MAX_REDELIVERIES = 5
 #: seconds added to a take-over's wait, so that the job's heartbeat is surely stale by then
 _TAKE_OVER_MARGIN = 0.05
 
@@ -108,6 +111,9 @@ def run_job(
     job = store.claim(message.job_id, worker_id, native_status, digest)
     if job is None:
         return _not_claimed(store, message.job_id, digest)
+    bound = 1 + message.options.retries + MAX_REDELIVERIES
+    if job.attempts > bound:  # run again and again without an end: every job has a bound
+        return _give_up(store, job, worker_id, bound)
     lifecycle_hooks().chariots_job_started(job=job)
     try:
         run = _JobRun(app, store, job, message, worker_id, heartbeat_interval)
@@ -200,6 +206,24 @@ def _job_finished(store: JobStore, job_id: str) -> None:
     except LookupError:
         return
     lifecycle_hooks().chariots_job_finished(job=finished)
+
+
+def _give_up(store: JobStore, job: Job, worker_id: str, bound: int) -> RunOutcome:
+    error = error_details(
+        TooManyRuns(
+            f"job {job.id} was started {job.attempts} times without ending (at most {bound}: "
+            f"1 run, its retries and {MAX_REDELIVERIES} deliveries after a worker died): "
+            "given up"
+        )
+    )
+    logger.error("%s", error["message"])
+    store.finish(job.id, worker_id, JobStatus.failed, error=error)
+    _job_finished(store, job.id)
+    return RunOutcome(job.id, ran=False, status=JobStatus.failed, error=error)
+
+
+class TooManyRuns(ChariotsError):
+    """A job started more times than its bound allows (its runs never ended)."""
 
 
 def _not_yet_due(store: JobStore, message: JobMessage) -> RunOutcome | None:
@@ -321,7 +345,7 @@ class _JobRun(PipelineCallback):
                     self.message.input,
                     [*self.app.default_pipeline_callbacks, self],
                 )
-                result = to_jsonable(output)
+                result = strict_jsonable(output, "result")
                 versions_saved = self._save_changes(loaded, before)
         except (KeyboardInterrupt, SystemExit):
             self._record(JobStatus.lost, error=error_details(WorkerStopped("worker stopped")))
@@ -364,16 +388,39 @@ class _JobRun(PipelineCallback):
         versions_saved: dict[str, str] | None = None,
     ) -> RunOutcome:
         self.stopped.set()
-        recorded = self.store.finish(
-            self.job.id,
-            self.worker_id,
-            status,
-            result=result,
-            error=error,
-            versions_loaded=versions_loaded,
-            versions_saved=versions_saved,
-            progress=(self.done, self.total),
-        )
+        progress = (self.done, self.total)
+        try:
+            recorded = self.store.finish(
+                self.job.id,
+                self.worker_id,
+                status,
+                result=result,
+                error=error,
+                versions_loaded=versions_loaded,
+                versions_saved=versions_saved,
+                progress=progress,
+            )
+        except Exception as refused:
+            # a run whose end the store refuses (a result it cannot hold) fails the job once,
+            # saying why, rather than leaving it running to be taken over and run again; if
+            # the store is out of reach, this second write raises too, and the pool hands the
+            # message back
+            logger.exception("job %s: the job store refused its end", self.job.id)
+            error = error_details(
+                EndNotRecorded(
+                    f"job {self.job.id}'s run ended {status.value}, but the job store refused "
+                    f"to record it: {type(refused).__name__}: {_first_line(refused)}"
+                )
+            )
+            status, retry = JobStatus.failed, False
+            recorded = self.store.finish(
+                self.job.id,
+                self.worker_id,
+                status,
+                error=error,
+                versions_loaded=versions_loaded,
+                progress=progress,
+            )
         if not recorded:  # the job was taken from this worker (found lost, run elsewhere)
             return RunOutcome.dropped(self.job.id, "the run was taken over meanwhile", error)
         if retry:
@@ -395,6 +442,14 @@ class _JobRun(PipelineCallback):
                     self.cancel_requested.set()
             except Exception:  # a missed beat is retried at the next interval
                 logger.warning("heartbeat of job %s failed", self.job.id, exc_info=True)
+
+
+class EndNotRecorded(ChariotsError):
+    """A run ended, but the job store refused its end (a result it cannot hold)."""
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [""])[0][:500]
 
 
 def error_details(error: BaseException) -> ErrorDetails:

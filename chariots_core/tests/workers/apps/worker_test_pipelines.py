@@ -77,6 +77,13 @@ class Record(BaseOp):
         return int(spec["n"])
 
 
+class NotJSON(BaseOp):
+    """Gives an output strict JSON cannot hold."""
+
+    def execute(self, value: Any) -> Any:
+        return [1, float("nan")]
+
+
 def _single(name: str, op: BaseOp) -> Pipeline:
     return Pipeline(
         [Node(op, input_nodes=["__pipeline_input__"], output_nodes="__pipeline_output__")], name
@@ -94,6 +101,7 @@ def pipelines() -> list[Pipeline]:
     )
     return [
         _single("add_one", AddOne()),
+        _single("not_json", NotJSON()),
         _single("explode", Explode()),
         _single("fails_first", FailFirstTime()),
         _single("record", Record()),
