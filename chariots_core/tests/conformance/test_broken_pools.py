@@ -14,18 +14,20 @@ import pytest
 pytest_plugins = ["pytester"]
 
 POOLS = '''
-import dataclasses
 import itertools
 import threading
 import time
 
 import pytest
+from sqlalchemy import update
 
+from chariots_core.database import utc_now
 from chariots_core.errors import JobTimeout
 from chariots_core.jobs import JobMessage
 from chariots_core.testing.conformance import WorkerPoolConformance
 from chariots_core.workers import Capability, fail_run, get_app, run_job
 from chariots_core.workers.embedded import THREAD_CAPABILITIES, EmbeddedWorkerPool
+from chariots_core.workers.embedded._models import QueuedMessage
 from chariots_core.workers.embedded._queue import MessageQueue
 from chariots_core.workers.embedded._worker import WorkerGroup, WorkerLoop
 
@@ -93,9 +95,16 @@ class PushesToBusyWorkers(EmbeddedWorkerPool):
 
 
 class ReadyAtOnce(MessageQueue):
+    """Makes every message available at once, whatever its delay."""
+
     def put(self, message):
-        options = dataclasses.replace(message.options, delay=None)
-        super().put(dataclasses.replace(message, options=options))
+        super().put(message)
+        with self.database.session() as session:
+            session.execute(
+                update(QueuedMessage)
+                .where(QueuedMessage.job_id == message.job_id)
+                .values(available_at=utc_now())
+            )
 
 
 class SleepsOutDelays(EmbeddedWorkerPool):

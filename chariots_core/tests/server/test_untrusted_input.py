@@ -12,6 +12,8 @@ from urllib.parse import quote
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.exc import StatementError
 
 from chariots_core.jobs import JobStatus
 from chariots_core.op_store import OpStore, OpStoreServer
@@ -207,7 +209,14 @@ def test_a_stored_result_that_is_not_strict_json_is_a_422_not_bare_nan(
         pytest.skip("PostgreSQL refuses NaN in a JSON column: no such record can be made there")
     job = store.create(app.name, "echo")
     store.claim(job.id, "a-worker")
-    store.finish(job.id, "a-worker", JobStatus.done, result={"loss": float("nan")})
+    with pytest.raises(StatementError, match="Out of range float values"):  # refused today
+        store.finish(job.id, "a-worker", JobStatus.done, result={"loss": float("nan")})
+    # a record written before results were kept as strict JSON text
+    with store.database.session() as session:
+        session.execute(
+            text("UPDATE chariots_jobs SET status = 'done', result = :nan WHERE id = :id"),
+            {"nan": '{"loss": NaN}', "id": job.id},
+        )
     for answer in (http.get(f"/jobs/{job.id}"), http.post("/jobs/fetch/", json={"job_id": job.id})):
         body = assert_refused(answer, 422, "['loss'] is NaN")
         assert body["error"] == "OutputNotJSON"
