@@ -207,13 +207,11 @@ class RQWorkerPool(BaseWorkerPool):
     # -- queues ---------------------------------------------------------------------------------
 
     @property
-    def queue_names(self) -> list[str]:
-        """The pool's queues, highest priority first (the order its workers listen in)."""
+    def queue_names(self) -> list[str]:  # highest priority first: the order workers listen in
         return [queue.name for queue in self.queues]
 
     def queue_name_for(self, level: int) -> str:
-        """The queue of priority level ``level``: the pool's queue name for 0, else
-        ``<name>:p+<level>`` or ``<name>:p-<level>``."""
+        """The queue of priority ``level``: the pool's queue name, ``<name>:p+<level>``…"""
         return self.queue_name if level == 0 else f"{self.queue_name}:p{level:+d}"
 
     def queue_for(self, priority: int) -> Queue:
@@ -274,8 +272,7 @@ class RQWorkerPool(BaseWorkerPool):
 
     @property
     def n_workers(self) -> int:
-        """RQ workers alive and listening on any of this pool's queues. A worker killed outright
-        counts until its registration expires (``worker_ttl``)."""
+        """RQ workers on this pool's queues (a killed one counts until its ``worker_ttl``)."""
         with self.redis.pipeline(transaction=False) as pipeline:
             for name in self.queue_names:
                 pipeline.smembers(WORKERS_BY_QUEUE_KEY % name)
@@ -303,8 +300,7 @@ class RQWorkerPool(BaseWorkerPool):
         )
 
     def stop_workers(self, timeout: float = 30.0) -> None:
-        """Stop the workers :meth:`start_workers` started: each finishes its job in hand within
-        ``timeout`` seconds, or is killed (its job then ends ``lost``)."""
+        """Stop them: each finishes its job in hand within ``timeout``, or is killed."""
         self.background_workers.stop(timeout)
 
     def run_worker(self, concurrency: int = 1) -> None:
@@ -327,7 +323,6 @@ class RQWorkerPool(BaseWorkerPool):
     # -- the rest -------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Stop the embedded workers, if any, and close the Redis connections."""
         self.stop_workers()
         self.redis.close()
 

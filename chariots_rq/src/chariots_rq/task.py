@@ -1,10 +1,6 @@
-"""What RQ runs: one function taking the job's JSON message, and the callbacks RQ calls when a job
-is stopped, fails outside the runtime, is abandoned by a dead worker or loses its work horse.
-
-RQ's job holds the name of :func:`run_message` and one argument, the message (JSON text); the
-callbacks are named the same way. Everything else (status, result, error, provenance) is
-recorded by the core runtime in the app's job store.
-"""
+"""What RQ runs: :func:`run_message`, whose one argument is the job's JSON message, and the
+callbacks RQ calls when a job is stopped, fails outside the runtime, is abandoned by a dead
+worker or loses its work horse. The core runtime records everything else in the job store."""
 
 from __future__ import annotations
 

@@ -75,6 +75,15 @@ class _ChariotsWorkerMixin:
         if not task.refused(job):  # a job naming another function is removed, never imported
             super().execute_job(job, queue)  # type: ignore[misc]
 
+    def stop_scheduler(self) -> None:
+        # RQ joins its scheduler without a bound, from its SIGTERM handler: bound it, then kill
+        process = self.scheduler._process if self.scheduler else None  # type: ignore[attr-defined]
+        if process is not None and process.pid:
+            process.terminate()
+            process.join(5)
+            process.kill()  # if it still runs
+            process.join()
+
     def fork_work_horse(self, job: RQJob, queue: Queue) -> None:
         prepare_fork()
         super().fork_work_horse(job, queue)  # type: ignore[misc]
