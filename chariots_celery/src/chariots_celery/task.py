@@ -1,0 +1,189 @@
+"""What Celery runs: one task carrying every chariots job, and the request class that records,
+in the worker's main process, the runs that end outside the task.
+
+The task takes one argument, the job's message (JSON text), hands it to
+:func:`chariots_core.workers.run_job`, and sends it again when the outcome says ``later``; it
+returns nothing (the job store holds results, Celery stores none). The worker's main process
+sees what the task cannot: a process killed at the hard time limit, terminated by a revoke, or
+lost; :class:`ChariotsRequest` records those ends with :func:`~chariots_core.workers.fail_run`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from billiard.einfo import ExceptionWithTraceback
+from billiard.exceptions import SoftTimeLimitExceeded, Terminated, WorkerLostError
+from billiard.pool import SIG_SOFT_TIMEOUT
+from billiard.process import current_process
+from celery import Celery, Task
+from celery.signals import worker_init
+from celery.worker import state
+from celery.worker.request import Request
+
+from chariots_core import errors
+from chariots_core.jobs import JobMessage
+from chariots_core.workers import MessageAction, RunOutcome, fail_run, run_job
+from chariots_core.workers.kit import prepare_fork
+
+logger = logging.getLogger(__name__)
+
+#: the name of the one task chariots registers on a Celery application
+TASK_NAME = "chariots.run_job"
+#: Celery's name of the state of a job a worker runs (its native status)
+STARTED = "STARTED"
+#: the signal a revoke sends to the process running a job: raises ``JobCancelled`` in its node
+CANCEL_SIGNAL = signal.SIGUSR2
+#: seconds before a message that could not be run (the job store out of reach) comes back
+RETRY_UNREACHABLE = 1.0
+
+
+class JobTimeout(errors.JobTimeout, SoftTimeLimitExceeded):  # type: ignore[misc]
+    """A job's soft time limit (its ``timeout``) raised inside the running node: a
+    ``SoftTimeLimitExceeded`` (code that cleans up on Celery's catches it), recorded as chariots'
+    ``JobTimeout``."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "the job ran past its timeout"
+
+
+def worker_id(nodename: str | None, main_pid: int) -> str:
+    """The chariots worker id of the runs of the Celery worker ``nodename``: its host, the pid of
+    its main process (what lives and dies as the worker; a prefork child runs the job for it)
+    and its node name."""
+    return f"{socket.gethostname()}:{main_pid}:celery-{nodename or 'none'}"
+
+
+def _main_pid() -> int:
+    return os.getpid() if current_process().name == "MainProcess" else os.getppid()
+
+
+class ChariotsTask(Task):  # type: ignore[misc]
+    """The base of the chariots task: late acknowledgement, a message given back when its process
+    is lost, JSON, no result, no retry limit of Celery's (the job's options bound its runs)."""
+
+    Request = "chariots_celery.task:ChariotsRequest"
+    acks_late = True
+    reject_on_worker_lost = True
+    ignore_result = True
+    serializer = "json"
+    max_retries = None
+    typing = False
+
+
+def register(app: Celery) -> Task:
+    """The chariots task of ``app``, registered on it if it is not yet (nothing else of the
+    application changes)."""
+    found = app._tasks.get(TASK_NAME)
+    if found is not None:
+        return found
+    task: Task = app.task(name=TASK_NAME, base=ChariotsTask, bind=True, shared=False)(run_message)
+    return task
+
+
+def run_message(task: Task, message_json: Any) -> None:
+    """Run one delivery of a chariots job (the body of the task)."""
+    if not isinstance(message_json, str):
+        logger.error("dropped a message of %s: chariots jobs are JSON text", type(message_json))
+        return
+    request = task.request
+    try:
+        with _signals_raise_in_the_job(request.timelimit):
+            outcome = run_job(
+                message_json, worker_id(request.hostname, _main_pid()), native_status=STARTED
+            )
+    except Exception:  # the job store out of reach, say: deliver it again a little later
+        logger.exception("job %s could not be run; it goes back to the queue", request.id)
+        outcome = RunOutcome.later(str(request.id), RETRY_UNREACHABLE, "could not be run")
+    if outcome.action is MessageAction.later:
+        send_again(task, request, outcome.delay)
+
+
+def send_again(task: Task, request: Any, delay: float) -> None:
+    """The same message, with the same options (queue, priority, time limits), ``delay``
+    seconds from now; the delivery in hand is acknowledged after."""
+    task.signature_from_request(request, countdown=delay if delay > 0 else None).apply_async()
+
+
+@contextlib.contextmanager
+def _signals_raise_in_the_job(timelimit: Any) -> Iterator[None]:
+    """Within the block (a prefork child runs tasks in its main thread), the soft time limit
+    raises :class:`JobTimeout` and a revoke's :data:`CANCEL_SIGNAL` raises ``JobCancelled``, in
+    the node running: the runtime records them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    soft = timelimit[1] if isinstance(timelimit, list | tuple) and len(timelimit) == 2 else None
+
+    def cancelled(signum: int, frame: object) -> None:
+        raise errors.JobCancelled("the job was revoked: stopped in its node")
+
+    def timed_out(signum: int, frame: object) -> None:
+        raise JobTimeout(f"the job ran past its timeout of {soft:g}s: stopped in its node")
+
+    handlers = {CANCEL_SIGNAL: cancelled}
+    if soft and SIG_SOFT_TIMEOUT is not None:
+        handlers[SIG_SOFT_TIMEOUT] = timed_out
+    previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+class ChariotsRequest(Request):  # type: ignore[misc]
+    """A chariots job in the worker's main process: records the ends the task cannot."""
+
+    def on_timeout(self, soft: bool, timeout: float) -> None:
+        super().on_timeout(soft, timeout)
+        if not soft and not state.should_terminate:
+            self._end(
+                errors.JobTimeout(
+                    f"job {self.id} ran past its timeout: its process was killed at Celery's hard "
+                    f"time limit ({timeout:g}s)"
+                )
+            )
+
+    def on_failure(
+        self, exc_info: Any, send_failed_event: bool = True, return_ok: bool = False
+    ) -> None:
+        error = exc_info.exception
+        if isinstance(error, ExceptionWithTraceback):
+            error = error.exc
+        if isinstance(error, Terminated):
+            self._end(errors.JobCancelled(f"job {self.id} was revoked: its process was stopped"))
+        elif isinstance(error, WorkerLostError | SystemExit | KeyboardInterrupt):
+            if state.should_terminate:
+                self._end(errors.WorkerStopped(f"job {self.id}: its worker stopped cold"))
+            else:
+                self._end(errors.WorkHorseDied(f"the process of job {self.id} died: {error}"))
+        super().on_failure(exc_info, send_failed_event=send_failed_event, return_ok=return_ok)
+
+    def _end(self, error: BaseException) -> None:
+        """Fail the run of this worker from outside the job; send the message again when its
+        retry policy says so (a lost process's message comes back by itself)."""
+        try:
+            message = JobMessage.from_json(self.args[0])
+            outcome = fail_run(message, worker_id(self.hostname, os.getpid()), error)
+            if outcome.action is MessageAction.later and isinstance(error, errors.JobTimeout):
+                send_again(self.task, self._context, outcome.delay)
+        except Exception:
+            logger.exception("Celery task %s: could not record its end", self.id)
+        finally:
+            prepare_fork()  # this process forks the next pool processes: no SQLite held
+
+
+def _before_the_pool_starts(sender: Any = None, **kwargs: Any) -> None:
+    """A Celery worker (ours, or ``celery worker``) forks its pool processes next."""
+    prepare_fork()
+
+
+worker_init.connect(_before_the_pool_starts, weak=False, dispatch_uid="chariots-prepare-fork")

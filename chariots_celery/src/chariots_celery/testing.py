@@ -1,0 +1,32 @@
+"""Helpers for tests and docs that need Celery workers: :class:`CeleryWorkerContext`."""
+
+from __future__ import annotations
+
+from chariots_celery.pool import CeleryWorkerPool
+from chariots_core.testing.worker_context import WorkerContext
+
+__all__ = ["CeleryWorkerContext"]
+
+
+class CeleryWorkerContext(WorkerContext):
+    """Real Celery workers for the duration of a ``with`` block, forked from this process: one
+    running ``n`` jobs at once (default 1) for each distinct Celery pool of the apps built in
+    this process, or for the pool given (a :class:`CeleryWorkerPool` or a ``celery+…`` URL).
+    Leaving the block stops them: each finishes its jobs in hand within ``stop_timeout`` seconds
+    (else it is killed and its jobs end ``lost``).
+
+    >>> with CeleryWorkerContext():  # doctest: +SKIP
+    ...     response = client.call_pipeline(pipeline, 4, use_worker=True)
+    """
+
+    def __init__(
+        self,
+        pool: CeleryWorkerPool | str | None = None,
+        n: int = 1,
+        *,
+        stop_timeout: float = 30.0,
+        logging_level: str | None = None,
+    ) -> None:
+        super().__init__(
+            pool, n, backend="celery", stop_timeout=stop_timeout, logging_level=logging_level
+        )
