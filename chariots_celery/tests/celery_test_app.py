@@ -11,7 +11,9 @@ environment: ``CHARIOTS_CELERY_TEST_STORE`` (the op store's folder), ``CHARIOTS_
   importing it builds ``app`` on it (``CeleryWorkerPool(celery_app=…)``), as a team's module
   importing its chariots app does.
 
-Pipelines: ``add_one``; ``sleep`` (``{"seconds": s, "pid_file": path, "runs": path,
+Pipelines: ``add_one``; ``probe`` (``{"log": path, "fail_first": bool}``: appends what its Celery
+request says, its priority, queue, time limits and process, to ``log``, and fails its first run
+if asked); ``sleep`` (``{"seconds": s, "pid_file": path, "runs": path,
 "first_run_only": bool}``: writes the pid of the process running it, counts its runs, sleeps, on
 its first run only if asked, and returns the run count); ``stubborn`` (sleeps ``seconds`` and
 swallows whatever interrupts it, as code that ignores a soft time limit would).
@@ -20,13 +22,14 @@ swallows whatever interrupts it, as code that ignores a soft time limit would).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from celery import Celery
+from celery import Celery, current_task
 
 from chariots_celery import CeleryWorkerPool
 from chariots_core.pipelines import Pipeline, PipelinesServer
@@ -63,6 +66,20 @@ class Sleep(BaseOp):
         return runs
 
 
+class Probe(BaseOp):
+    def execute(self, spec: dict[str, Any]) -> int:
+        request = current_task.request
+        seen = {"priority": request.delivery_info.get("priority"), "pid": os.getpid()}
+        seen |= {"queue": request.delivery_info.get("routing_key"), "timelimit": request.timelimit}
+        log = Path(spec["log"])
+        with log.open("a") as output:
+            output.write(json.dumps(seen) + "\n")
+        runs = len(log.read_text().splitlines())
+        if spec.get("fail_first") and runs == 1:
+            raise RuntimeError("the first run fails")
+        return runs
+
+
 class Stubborn(BaseOp):
     def execute(self, seconds: float) -> str:
         deadline = time.monotonic() + seconds
@@ -85,7 +102,7 @@ def make_app(
     heartbeat_timeout: float = 30.0,
 ) -> PipelinesServer:
     """The test app: its op store (and job store) in the folder ``store``."""
-    pipelines = [_single("add_one", AddOne()), _single("sleep", Sleep())]
+    pipelines = [_single("add_one", AddOne()), _single("sleep", Sleep()), _single("probe", Probe())]
     return PipelinesServer(
         [*pipelines, _single("stubborn", Stubborn())],
         op_store_client=TestOpStoreClient(store),

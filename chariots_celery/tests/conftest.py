@@ -106,18 +106,26 @@ def pool_url(request: pytest.FixtureRequest) -> Callable[..., str]:
 
 
 @pytest.fixture
-def make_pool(pool_url: Callable[..., str]) -> Iterator[Callable[..., CeleryWorkerPool]]:
-    """``make_pool(**query)``: a pool on this test's queue; its workers stop at the end."""
+def open_pool() -> Iterator[Callable[[str], CeleryWorkerPool]]:
+    """``open_pool(url)``: a pool from ``url``; its workers stop and it closes at the end."""
     pools: list[CeleryWorkerPool] = []
 
-    def make(**query: Any) -> CeleryWorkerPool:
-        pool = CeleryWorkerPool.from_url(pool_url(**query))
+    def make(url: str) -> CeleryWorkerPool:
+        pool = CeleryWorkerPool.from_url(url)
         pools.append(pool)
         return pool
 
     yield make
     for pool in pools:
         pool.close()
+
+
+@pytest.fixture
+def make_pool(
+    pool_url: Callable[..., str], open_pool: Callable[[str], CeleryWorkerPool]
+) -> Callable[..., CeleryWorkerPool]:
+    """``make_pool(**query)``: a pool on this test's queue, on each broker in turn."""
+    return lambda **query: open_pool(pool_url(**query))
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 """chariots-celery: the Celery worker pool of chariots (``CeleryWorkerPool("redis://…")``,
-``CeleryWorkerPool(celery_app=app)``, or ``get_worker_pool("celery+amqp://…")``; workers:
-``chariots worker --pool celery+…``, ``celery -A proj:celery_app worker``, ``pool.start_workers()``
-or :class:`chariots_celery.testing.CeleryWorkerContext`)."""
+``CeleryWorkerPool(celery_app=app)``, ``get_worker_pool("celery+amqp://…")``)."""
 
 from importlib.metadata import PackageNotFoundError, version
 

@@ -1,12 +1,7 @@
-"""What Celery runs: one task carrying every chariots job, and the request class that records,
-in the worker's main process, the runs that end outside the task.
-
-The task takes one argument, the job's message (JSON text), hands it to
-:func:`chariots_core.workers.run_job`, and sends it again when the outcome says ``later``; it
-returns nothing (the job store holds results, Celery stores none). The worker's main process
-sees what the task cannot: a process killed at the hard time limit, terminated by a revoke, or
-lost; :class:`ChariotsRequest` records those ends with :func:`~chariots_core.workers.fail_run`.
-"""
+"""What Celery runs: one task carrying every chariots job (its message, JSON text, goes to
+:func:`~chariots_core.workers.run_job`; it returns nothing: the job store holds results), and
+:class:`ChariotsRequest`, which records in the worker's main process what the task cannot see:
+a process killed at the hard time limit, or lost."""
 
 from __future__ import annotations
 
@@ -20,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from billiard.einfo import ExceptionWithTraceback
-from billiard.exceptions import SoftTimeLimitExceeded, Terminated, WorkerLostError
+from billiard.exceptions import SoftTimeLimitExceeded, WorkerLostError
 from billiard.pool import SIG_SOFT_TIMEOUT
 from billiard.process import current_process
 from celery import Celery, Task
@@ -41,33 +36,26 @@ TASK_NAME = "chariots.run_job"
 STARTED = "STARTED"
 #: the signal a revoke sends to the process running a job: raises ``JobCancelled`` in its node
 CANCEL_SIGNAL = signal.SIGUSR2
-#: seconds before a message that could not be run (the job store out of reach) comes back
-RETRY_UNREACHABLE = 1.0
 
 
 class JobTimeout(errors.JobTimeout, SoftTimeLimitExceeded):  # type: ignore[misc]
-    """A job's soft time limit (its ``timeout``) raised inside the running node: a
-    ``SoftTimeLimitExceeded`` (code that cleans up on Celery's catches it), recorded as chariots'
-    ``JobTimeout``."""
+    """A job's soft time limit (its ``timeout``), raised in its node: code that cleans up on
+    Celery's ``SoftTimeLimitExceeded`` catches it; the runtime records a ``JobTimeout``."""
 
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else "the job ran past its timeout"
+    __str__ = Exception.__str__
 
 
-def worker_id(nodename: str | None, main_pid: int) -> str:
+def worker_id(nodename: str | None) -> str:
     """The chariots worker id of the runs of the Celery worker ``nodename``: its host, the pid of
-    its main process (what lives and dies as the worker; a prefork child runs the job for it)
-    and its node name."""
-    return f"{socket.gethostname()}:{main_pid}:celery-{nodename or 'none'}"
-
-
-def _main_pid() -> int:
-    return os.getpid() if current_process().name == "MainProcess" else os.getppid()
+    its main process (what lives and dies as the worker; a prefork child, whose parent it is,
+    runs the job for it) and its node name."""
+    pid = os.getpid() if current_process().name == "MainProcess" else os.getppid()
+    return f"{socket.gethostname()}:{pid}:celery-{nodename or 'none'}"
 
 
 class ChariotsTask(Task):  # type: ignore[misc]
-    """The base of the chariots task: late acknowledgement, a message given back when its process
-    is lost, JSON, no result, no retry limit of Celery's (the job's options bound its runs)."""
+    """Late acknowledgement, the message given back when its process is lost, JSON, no result,
+    no retry limit of Celery's (the job's options bound its runs)."""
 
     Request = "chariots_celery.task:ChariotsRequest"
     acks_late = True
@@ -79,13 +67,10 @@ class ChariotsTask(Task):  # type: ignore[misc]
 
 
 def register(app: Celery) -> Task:
-    """The chariots task of ``app``, registered on it if it is not yet (nothing else of the
-    application changes)."""
-    found = app._tasks.get(TASK_NAME)
-    if found is not None:
-        return found
-    task: Task = app.task(name=TASK_NAME, base=ChariotsTask, bind=True, shared=False)(run_message)
-    return task
+    """The chariots task of ``app``, registered on it unless it is already."""
+    return app.task(name=TASK_NAME, base=ChariotsTask, bind=True, shared=False, lazy=False)(
+        run_message
+    )
 
 
 def run_message(task: Task, message_json: Any) -> None:
@@ -96,12 +81,10 @@ def run_message(task: Task, message_json: Any) -> None:
     request = task.request
     try:
         with _signals_raise_in_the_job(request.timelimit):
-            outcome = run_job(
-                message_json, worker_id(request.hostname, _main_pid()), native_status=STARTED
-            )
+            outcome = run_job(message_json, worker_id(request.hostname), native_status=STARTED)
     except Exception:  # the job store out of reach, say: deliver it again a little later
         logger.exception("job %s could not be run; it goes back to the queue", request.id)
-        outcome = RunOutcome.later(str(request.id), RETRY_UNREACHABLE, "could not be run")
+        outcome = RunOutcome.later(str(request.id), 1.0, "could not be run")
     if outcome.action is MessageAction.later:
         send_again(task, request, outcome.delay)
 
@@ -145,12 +128,8 @@ class ChariotsRequest(Request):  # type: ignore[misc]
     def on_timeout(self, soft: bool, timeout: float) -> None:
         super().on_timeout(soft, timeout)
         if not soft and not state.should_terminate:
-            self._end(
-                errors.JobTimeout(
-                    f"job {self.id} ran past its timeout: its process was killed at Celery's hard "
-                    f"time limit ({timeout:g}s)"
-                )
-            )
+            killed = f"its process was killed at Celery's hard time limit ({timeout:g}s)"
+            self._end(errors.JobTimeout(f"job {self.id} ran past its timeout: {killed}"))
 
     def on_failure(
         self, exc_info: Any, send_failed_event: bool = True, return_ok: bool = False
@@ -158,9 +137,7 @@ class ChariotsRequest(Request):  # type: ignore[misc]
         error = exc_info.exception
         if isinstance(error, ExceptionWithTraceback):
             error = error.exc
-        if isinstance(error, Terminated):
-            self._end(errors.JobCancelled(f"job {self.id} was revoked: its process was stopped"))
-        elif isinstance(error, WorkerLostError | SystemExit | KeyboardInterrupt):
+        if isinstance(error, WorkerLostError | SystemExit | KeyboardInterrupt):
             if state.should_terminate:
                 self._end(errors.WorkerStopped(f"job {self.id}: its worker stopped cold"))
             else:
@@ -172,7 +149,7 @@ class ChariotsRequest(Request):  # type: ignore[misc]
         retry policy says so (a lost process's message comes back by itself)."""
         try:
             message = JobMessage.from_json(self.args[0])
-            outcome = fail_run(message, worker_id(self.hostname, os.getpid()), error)
+            outcome = fail_run(message, worker_id(self.hostname), error)
             if outcome.action is MessageAction.later and isinstance(error, errors.JobTimeout):
                 send_again(self.task, self._context, outcome.delay)
         except Exception:
@@ -181,9 +158,5 @@ class ChariotsRequest(Request):  # type: ignore[misc]
             prepare_fork()  # this process forks the next pool processes: no SQLite held
 
 
-def _before_the_pool_starts(sender: Any = None, **kwargs: Any) -> None:
-    """A Celery worker (ours, or ``celery worker``) forks its pool processes next."""
-    prepare_fork()
-
-
-worker_init.connect(_before_the_pool_starts, weak=False, dispatch_uid="chariots-prepare-fork")
+# a Celery worker (ours, or ``celery worker``) forks its pool's processes after this signal
+worker_init.connect(lambda **_: prepare_fork(), weak=False, dispatch_uid="chariots-prepare-fork")

@@ -5,19 +5,13 @@ from __future__ import annotations
 from chariots_celery.pool import CeleryWorkerPool
 from chariots_core.testing.worker_context import WorkerContext
 
-__all__ = ["CeleryWorkerContext"]
-
 
 class CeleryWorkerContext(WorkerContext):
-    """Real Celery workers for the duration of a ``with`` block, forked from this process: one
-    running ``n`` jobs at once (default 1) for each distinct Celery pool of the apps built in
+    """Real Celery workers for the duration of a ``with`` block, forked from this process: one,
+    running ``n`` jobs at once (default 1), for each distinct Celery pool of the apps built in
     this process, or for the pool given (a :class:`CeleryWorkerPool` or a ``celery+…`` URL).
-    Leaving the block stops them: each finishes its jobs in hand within ``stop_timeout`` seconds
-    (else it is killed and its jobs end ``lost``).
-
-    >>> with CeleryWorkerContext():  # doctest: +SKIP
-    ...     response = client.call_pipeline(pipeline, 4, use_worker=True)
-    """
+    Leaving the block stops them: they finish their jobs in hand within ``stop_timeout`` seconds
+    (else they are killed and their jobs end ``lost``)."""
 
     def __init__(
         self,

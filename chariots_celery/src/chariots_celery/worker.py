@@ -1,5 +1,5 @@
-"""One Celery worker's life (:func:`work`): ``celery worker`` as a program, on the pool's queue,
-run in the foreground (``chariots worker``) or in the kit's supervised worker processes."""
+"""One Celery worker's life: ``celery worker`` as a program on the pool's queue, in the
+foreground (``chariots worker``) or in the kit's supervised worker processes."""
 
 from __future__ import annotations
 
@@ -20,43 +20,31 @@ if TYPE_CHECKING:
 
 
 def work(
-    pool: CeleryWorkerPool,
-    concurrency: int,
-    logging_level: str,
-    ready: Callable[[], None] | None = None,
+    pool: CeleryWorkerPool, concurrency: int, level: str, ready: Callable[[], None] | None = None
 ) -> None:
-    """Run a Celery worker (its prefork pool of ``concurrency`` processes, each taking one job at
-    a time) on the pool's queue in this process until it is stopped: SIGTERM or SIGINT let the
-    jobs in hand finish (a warm shutdown), SIGQUIT or a second SIGINT stop them (cold). Calls
-    ``ready()`` once it consumes."""
-    hold_stops_until_ready()  # Celery installs its handlers as it starts
+    """Run a Celery worker whose prefork pool runs ``concurrency`` jobs at once (each process
+    takes one message at a time) until it is stopped: SIGTERM or SIGINT let the jobs in hand
+    finish (a warm shutdown), SIGQUIT stops them (cold). Calls ``ready()`` once it consumes."""
+    hold_stops_until_ready()  # until Celery installs its handlers
     nodename = f"chariots-{uuid.uuid4().hex[:12]}@{socket.gethostname()}"
 
     def on_ready(sender: Any = None, **kwargs: Any) -> None:
-        if getattr(sender, "hostname", None) != nodename:
-            return
-        if early_stop.is_set():  # asked to stop while starting: now that it can, stop
-            os.kill(os.getpid(), signal.SIGTERM)
-        if ready is not None:
-            ready()
+        if getattr(sender, "hostname", None) == nodename:
+            # the loop sees a stop when it wakes: on RabbitMQ, an idle loop may sleep for seconds
+            sender.timer.call_repeatedly(0.2, lambda: None)
+            if early_stop.is_set():  # asked to stop while it started: now it can
+                os.kill(os.getpid(), signal.SIGTERM)
+            if ready is not None:
+                ready()
 
-    state.should_stop = state.should_terminate = None  # what a worker before left in this process
+    state.should_stop = state.should_terminate = None  # as a worker before may have left them
     worker_ready.connect(on_ready, weak=False)
     try:
         pool.celery_app.Worker(
-            hostname=nodename,
-            queues=[pool.queue.name],
-            concurrency=concurrency,
-            pool_cls="prefork",
-            prefetch_multiplier=1,
-            optimization="fair",
-            loglevel=logging_level,
-            without_mingle=True,
-            without_gossip=True,
-            without_heartbeat=True,
-            task_events=False,
-            quiet=True,
-            redirect_stdouts=False,
-        ).start()
+            hostname=nodename, queues=[pool.queue.name], concurrency=concurrency,
+            pool_cls="prefork", prefetch_multiplier=1, optimization="fair", loglevel=level,
+            without_mingle=True, without_gossip=True, without_heartbeat=True, task_events=False,
+            quiet=True, redirect_stdouts=False,
+        ).start()  # fmt: skip
     finally:
         worker_ready.disconnect(on_ready)
