@@ -87,7 +87,7 @@ def test_with_no_argument_it_is_celerys_default_broker() -> None:
         ("celery+redis://localhost/db", "must be a database number"),
         ("celery+redis://localhost/0?timeout=0", "option 'timeout'"),
         ("celery+redis://localhost/0?priorities=0..10", "11 priority levels"),
-        ("celery+amqp://localhost//?visibility_timeout=10", "visibility_timeout is an option"),
+        ("celery+amqp://localhost//?visibility_timeout=10", "visibility_timeout is for"),
         ("celery+redis://localhost/0?logging_level=LOUD", "one of DEBUG, INFO"),
     ],
 )

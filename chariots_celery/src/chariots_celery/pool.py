@@ -23,16 +23,13 @@ DEFAULT_BROKER = "amqp://guest:guest@localhost:5672//"
 #: kombu's Redis priority steps when an application sets none
 REDIS_PRIORITY_STEPS = (0, 3, 6, 9)
 #: revoke, revoke(terminate=True), soft and hard time limits, retries, countdowns, priorities
-_ON_EVERY_BROKER = frozenset(
+_EVERYWHERE = frozenset(
     Capability[name]
     for name in ("cancel_queued", "interrupt_running", "timeouts", "retries", "delay", "priority")
 )
 #: a killed worker's messages come back from RabbitMQ at once (its connection closed), from
 #: Redis only after the visibility timeout: there its job ends lost first
-CAPABILITIES_BY_TRANSPORT = {
-    "redis": _ON_EVERY_BROKER,
-    "amqp": _ON_EVERY_BROKER | {Capability.redelivery},
-}
+CAPABILITIES_BY_TRANSPORT = {"redis": _EVERYWHERE, "amqp": _EVERYWHERE | {Capability.redelivery}}
 #: the transport of each broker URL scheme the pool knows
 TRANSPORTS = {"redis": "redis", "rediss": "redis", "amqp": "amqp", "amqps": "amqp"}
 #: the pool's query parameters of ``celery+…://`` URLs (and its keyword arguments)
@@ -60,7 +57,7 @@ class CeleryWorkerPool(BaseWorkerPool):
     """
 
     backend: ClassVar[str] = "celery"
-    capabilities: ClassVar[frozenset[Capability]] = _ON_EVERY_BROKER
+    capabilities: ClassVar[frozenset[Capability]] = _EVERYWHERE
     capabilities_by_transport = CAPABILITIES_BY_TRANSPORT
 
     def __init__(
@@ -89,10 +86,7 @@ class CeleryWorkerPool(BaseWorkerPool):
         scheme = urlsplit(broker).scheme
         self.transport = TRANSPORTS.get(scheme, "amqp" if scheme == "pyamqp" else scheme)
         if visibility_timeout is not None and (self.transport != "redis" or not self.owns_app):
-            raise kit.PoolURLError(
-                "visibility_timeout is an option of the pool's own application on Redis (give "
-                "yours in its broker_transport_options)"
-            )
+            raise kit.PoolURLError("visibility_timeout is for the pool's own application on Redis")
         if celery_app is None:
             visibility = check["visibility_timeout"](visibility_timeout) or 3600.0
             celery_app = _new_app(broker, self.transport, visibility)
@@ -104,7 +98,6 @@ class CeleryWorkerPool(BaseWorkerPool):
         vars(self)["capabilities"] = CAPABILITIES_BY_TRANSPORT.get(self.transport, frozenset()) - (
             {Capability.priority} if len(self.priorities) < 2 else set()
         )
-        #: the worker processes :meth:`start_workers` started
         self.background_workers = kit.BackgroundWorkers("chariots-celery-worker")
         self.url: str | None = None
 
