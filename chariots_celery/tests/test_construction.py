@@ -68,6 +68,16 @@ def test_an_amqp_url_declares_the_queue_with_its_priorities() -> None:
     )
 
 
+def test_tls_urls_pass_their_parameters_to_the_broker() -> None:
+    rediss = CeleryWorkerPool.from_url("celery+rediss://:pw@cache:6380/1?ssl_cert_reqs=required")
+    amqps = CeleryWorkerPool.from_url("celery+amqps://user:pw@rabbit:5671/ml?ssl=true&queue=q")
+
+    assert rediss.celery_app.conf.broker_url == "rediss://:pw@cache:6380/1?ssl_cert_reqs=required"
+    assert (rediss.transport, amqps.transport) == ("redis", "amqp")
+    assert amqps.celery_app.conf.broker_url == "amqps://user:pw@rabbit:5671/ml?ssl=true"
+    assert "pw" not in rediss.describe() + amqps.describe()
+
+
 def test_with_no_argument_it_is_celerys_default_broker() -> None:
     pool = CeleryWorkerPool()
 
