@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from amqp.exceptions import NotFound
 from kombu import Connection
 from redis import Redis
 
@@ -81,16 +82,40 @@ def redis_pool_url(chariots_redis_url: str, queue_name: str) -> Iterator[Callabl
         client.close()
 
 
+#: the exchanges Celery declares on RabbitMQ for its remote control and its events
+CELERY_EXCHANGES = ("celery.pidbox", "reply.celery.pidbox", "celeryev")
+
+
+def _exchange_exists(url: str, name: str) -> bool:
+    with Connection(url) as connection:
+        try:
+            connection.default_channel.exchange_declare(name, "fanout", passive=True)
+        except NotFound:
+            return False
+        return True
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url(chariots_rabbitmq_url: str) -> Iterator[str]:
+    """The RabbitMQ of the tests; Celery's own exchanges, declared by the session's workers, are
+    deleted at its end (unless they were there before)."""
+    existed = {name for name in CELERY_EXCHANGES if _exchange_exists(chariots_rabbitmq_url, name)}
+    yield chariots_rabbitmq_url
+    with Connection(chariots_rabbitmq_url) as connection:
+        for name in set(CELERY_EXCHANGES) - existed:
+            connection.default_channel.exchange_delete(name)
+
+
 @pytest.fixture
-def amqp_pool_url(chariots_rabbitmq_url: str, queue_name: str) -> Iterator[Callable[..., str]]:
+def amqp_pool_url(rabbitmq_url: str, queue_name: str) -> Iterator[Callable[..., str]]:
     """``amqp_pool_url(**query)``: a ``celery+amqp://`` URL on this test's queue; its queues and
     exchanges are deleted at the end."""
 
     def make(**query: Any) -> str:
-        return f"celery+{chariots_rabbitmq_url}?{urlencode({'queue': queue_name, **query})}"
+        return f"celery+{rabbitmq_url}?{urlencode({'queue': queue_name, **query})}"
 
     yield make
-    with Connection(chariots_rabbitmq_url) as connection:
+    with Connection(rabbitmq_url) as connection:
         channel = connection.default_channel
         for name in (queue_name, f"{queue_name}-default"):
             channel.queue_delete(name)
