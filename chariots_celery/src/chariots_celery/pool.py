@@ -15,8 +15,7 @@ from chariots_core.jobs import JobMessage
 from chariots_core.workers import BaseWorkerPool, Capability, kit
 
 DEFAULT_QUEUE = "chariots"
-#: the priority levels told apart by default (a job takes the highest one not above its own):
-#: as many as kombu's Redis priority steps, so that any Celery application on Redis reads them
+#: the priority levels told apart by default: as many as kombu's steps on Redis (all read them)
 DEFAULT_PRIORITIES = (-1, 0, 5, 10)
 #: the broker of ``CeleryWorkerPool()`` (Celery's own default)
 DEFAULT_BROKER = "amqp://guest:guest@localhost:5672//"
@@ -46,15 +45,12 @@ _BROKER_PARAMETERS = {"ssl_cert_reqs", "ssl_ca_certs", "ssl_certfile", "ssl_keyf
 
 
 class CeleryWorkerPool(BaseWorkerPool):
-    """A worker pool on Celery: each job is one message of the task ``chariots.run_job`` (its
-    JSON text) on one queue, run by Celery workers.
-
-    Built from a broker URL (``CeleryWorkerPool("redis://…")``; :meth:`from_url` takes
-    ``celery+redis://…``) for an application of its own, or from your Celery application
-    (``celery_app=app``): the pool registers its one task there and adds its queue to the
-    application's queues, and changes nothing else. The options are those of :data:`OPTIONS`;
-    ``visibility_timeout`` is for the pool's own application on Redis (yours has its own).
-    """
+    """A worker pool on Celery: each job is one message (JSON text) of the task
+    ``chariots.run_job`` on one queue, run by Celery workers. Built from a broker URL
+    (``CeleryWorkerPool("redis://…")``; :meth:`from_url` takes ``celery+redis://…``) for an
+    application of its own, or from your Celery application (``celery_app=app``): the pool
+    registers its task there and adds its queue to the application's queues, nothing else.
+    Options: :data:`OPTIONS` (``visibility_timeout``: the pool's own application on Redis)."""
 
     backend: ClassVar[str] = "celery"
     capabilities: ClassVar[frozenset[Capability]] = _EVERYWHERE

@@ -11,7 +11,7 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from billiard.einfo import ExceptionWithTraceback
@@ -19,6 +19,7 @@ from billiard.exceptions import SoftTimeLimitExceeded, WorkerLostError
 from billiard.pool import SIG_SOFT_TIMEOUT
 from billiard.process import current_process
 from celery import Celery, Task
+from celery.exceptions import Reject
 from celery.signals import worker_init
 from celery.worker import state
 from celery.worker.request import Request
@@ -46,16 +47,15 @@ class JobTimeout(errors.JobTimeout, SoftTimeLimitExceeded):  # type: ignore[misc
 
 
 def worker_id(nodename: str | None) -> str:
-    """The chariots worker id of the runs of the Celery worker ``nodename``: its host, the pid of
-    its main process (what lives and dies as the worker; a prefork child, whose parent it is,
-    runs the job for it) and its node name."""
+    """The worker id of the runs of the Celery worker ``nodename``: host, pid of its main process
+    (what lives and dies as the worker: its prefork children run the jobs) and node name."""
     pid = os.getpid() if current_process().name == "MainProcess" else os.getppid()
     return f"{socket.gethostname()}:{pid}:celery-{nodename or 'none'}"
 
 
 class ChariotsTask(Task):  # type: ignore[misc]
-    """Late acknowledgement, the message given back when its process is lost, JSON, no result,
-    no retry limit of Celery's (the job's options bound its runs)."""
+    """Acknowledged late, given back when its process is lost, JSON, no result, no retry limit
+    of Celery's (the job's options bound its runs)."""
 
     Request = "chariots_celery.task:ChariotsRequest"
     acks_late = True
@@ -79,14 +79,18 @@ def run_message(task: Task, message_json: Any) -> None:
         logger.error("dropped a message of %s: chariots jobs are JSON text", type(message_json))
         return
     request = task.request
-    try:
-        with _signals_raise_in_the_job(request.timelimit):
+    with _signals_raise_in_the_job(request.timelimit) as disarm:
+        try:
             outcome = run_job(message_json, worker_id(request.hostname), native_status=STARTED)
-    except Exception:  # the job store out of reach, say: deliver it again a little later
-        logger.exception("job %s could not be run; it goes back to the queue", request.id)
-        outcome = RunOutcome.later(str(request.id), 1.0, "could not be run")
-    if outcome.action is MessageAction.later:
-        send_again(task, request, outcome.delay)
+        except Exception:  # the job store out of reach, say: deliver it again a little later
+            logger.exception("job %s could not be run; it goes back to the queue", request.id)
+            outcome = RunOutcome.later(str(request.id), 1.0, "could not be run")
+        disarm()  # a time limit or a revoke that comes now must not stop the message's return
+        try:
+            if outcome.action is MessageAction.later:
+                send_again(task, request, outcome.delay)
+        except Exception as error:  # not sent: this delivery comes back instead
+            raise Reject(error, requeue=True) from error
 
 
 def send_again(task: Task, request: Any, delay: float) -> None:
@@ -96,27 +100,30 @@ def send_again(task: Task, request: Any, delay: float) -> None:
 
 
 @contextlib.contextmanager
-def _signals_raise_in_the_job(timelimit: Any) -> Iterator[None]:
-    """Within the block (a prefork child runs tasks in its main thread), the soft time limit
-    raises :class:`JobTimeout` and a revoke's :data:`CANCEL_SIGNAL` raises ``JobCancelled``, in
-    the node running: the runtime records them."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
+def _signals_raise_in_the_job(timelimit: Any) -> Iterator[Callable[[], None]]:
+    """Within the block (a prefork child runs tasks in its main thread), until it is disarmed,
+    the soft time limit raises :class:`JobTimeout` and a revoke's :data:`CANCEL_SIGNAL` raises
+    ``JobCancelled`` in the node running: the runtime records them."""
+    armed = [threading.current_thread() is threading.main_thread()]
+    if not armed[0]:
+        yield armed.clear
         return
     soft = timelimit[1] if isinstance(timelimit, list | tuple) and len(timelimit) == 2 else None
 
     def cancelled(signum: int, frame: object) -> None:
-        raise errors.JobCancelled("the job was revoked: stopped in its node")
+        if armed:
+            raise errors.JobCancelled("the job was revoked: stopped in its node")
 
     def timed_out(signum: int, frame: object) -> None:
-        raise JobTimeout(f"the job ran past its timeout of {soft:g}s: stopped in its node")
+        if armed:
+            raise JobTimeout(f"the job ran past its timeout of {soft:g}s: stopped in its node")
 
     handlers = {CANCEL_SIGNAL: cancelled}
     if soft and SIG_SOFT_TIMEOUT is not None:
         handlers[SIG_SOFT_TIMEOUT] = timed_out
     previous = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
     try:
-        yield
+        yield armed.clear
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
