@@ -2,10 +2,13 @@
 running the job, as a crash of its machine would): on Redis the job ends ``lost`` once its
 heartbeat stops, and its message, still held in Redis, is delivered again after the visibility
 timeout (then the job runs again); on RabbitMQ the message comes back at once, and the job runs
-again on another worker once its heartbeat is stale."""
+again on another worker once its heartbeat is stale. And the bound of Redis's visibility
+timeout: a job running past it is delivered again, found held, sent back for later: it runs
+once."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from celery_test_support import DEADLINE, CLIWorker, eventually
 from redis import Redis
 
 from chariots_celery import CeleryWorkerPool
+from chariots_core.database import utc_now as now
 from chariots_core.jobs import Job, JobStatus
 from chariots_core.pipelines import PipelinesServer
 
@@ -95,3 +99,29 @@ def test_on_rabbitmq_the_job_runs_again_on_another_worker(
     again = eventually(lambda: (found := app.get_job(job.id)).status is JobStatus.done and found)
     assert (again.attempts, again.result) == (2, 2)
     assert (tmp_path / "runs").read_text() == "2"
+
+
+def test_on_redis_a_job_running_past_the_visibility_timeout_is_delivered_again_but_runs_once(
+    redis_pool_url: Callable[..., str],
+    open_pool: Callable[[str], CeleryWorkerPool],
+    make_app: Callable[..., PipelinesServer],
+    tmp_path: Path,
+) -> None:
+    pool = open_pool(redis_pool_url(visibility_timeout=1))
+    app = make_app(pool)  # a heartbeat timeout of 30 s: the job stays held by its worker
+    pool.start_workers(1)
+    pid_file, runs = tmp_path / "job.pid", tmp_path / "runs"
+    job = app.submit_job("sleep", {"seconds": 5, "pid_file": str(pid_file), "runs": str(runs)})
+    eventually(pid_file.exists, what="the job started")
+    eventually(lambda: time.time() - (app.get_job(job.id).started_at or now()).timestamp() > 1.5)
+
+    pool.start_workers(1)  # restores the messages past the visibility timeout as it starts
+
+    def held_for_later() -> bool:  # delivered again, found held: sent back with a countdown
+        scheduled = pool.celery_app.control.inspect(timeout=0.5).scheduled() or {}
+        return any(job.id in str(entries) for entries in scheduled.values())
+
+    eventually(held_for_later, what="the message was delivered again and sent back for later")
+    done = app.wait_for_job(job.id, DEADLINE)
+    assert (done.status, done.attempts, done.result) == (JobStatus.done, 1, 1)
+    assert runs.read_text() == "1"
