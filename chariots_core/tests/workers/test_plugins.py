@@ -71,6 +71,10 @@ def test_available_backends_describes_each_installed_plugin(plugins_folder: Path
                 "class": "chariots_test_dummy.DummyWorkerPool",
                 "backend": "dummy",
                 "capabilities": ["cancel_queued", "delay"],
+                "capabilities_by_transport": {
+                    "amqp": ["cancel_queued"],
+                    "redis": ["cancel_queued", "delay"],
+                },
             }
         ],
         "error": None,
