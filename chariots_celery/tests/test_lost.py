@@ -118,7 +118,9 @@ def test_on_redis_a_job_running_past_the_visibility_timeout_is_delivered_again_b
     pool.start_workers(1)  # restores the messages past the visibility timeout as it starts
 
     def held_for_later() -> bool:  # delivered again, found held: sent back with a countdown
-        scheduled = pool.celery_app.control.inspect(timeout=0.5).scheduled() or {}
+        with pool.celery_app.connection_for_write() as connection:  # not one of kombu's pools
+            inspect = pool.celery_app.control.inspect(timeout=0.5, connection=connection)
+            scheduled = inspect.scheduled() or {}
         return any(job.id in str(entries) for entries in scheduled.values())
 
     eventually(held_for_later, what="the message was delivered again and sent back for later")

@@ -99,9 +99,8 @@ class CeleryWorkerPool(BaseWorkerPool):
 
     @classmethod
     def from_url(cls, url: str) -> CeleryWorkerPool:
-        """``celery+redis://[user:password@]host[:port][/db]``, ``celery+rediss://…`` (TLS),
-        ``celery+amqp://user:password@host[:port]/vhost``, ``celery+amqps://…``, with the pool's
-        options (:data:`OPTIONS`) and the broker's TLS parameters."""
+        """``celery+redis://[user:password@]host[:port][/db]``, ``celery+amqp://user:password@host
+        [:port]/vhost`` (``rediss``, ``amqps``: TLS), with :data:`OPTIONS` and TLS parameters."""
         parsed = kit.parse_pool_url(
             url, "celery", OPTIONS, transports=tuple(TRANSPORTS),
             passthrough=_BROKER_PARAMETERS, numbered_databases=("redis", "rediss"),
@@ -170,8 +169,8 @@ class CeleryWorkerPool(BaseWorkerPool):
         self.background_workers.start(functools.partial(worker.work, self, n, level), 1)
 
     def stop_workers(self, timeout: float = 30.0) -> None:
-        """Stop the workers :meth:`start_workers` started (a warm shutdown: the jobs in hand
-        finish) within ``timeout`` seconds; then they are killed and their jobs end ``lost``."""
+        """Stop the workers :meth:`start_workers` started: the jobs in hand finish within
+        ``timeout`` seconds, or are killed and end ``lost``."""
         self.background_workers.stop(timeout)
 
     def run_worker(self, concurrency: int = 1) -> None:

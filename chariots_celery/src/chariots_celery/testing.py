@@ -7,11 +7,9 @@ from chariots_core.testing.worker_context import WorkerContext
 
 
 class CeleryWorkerContext(WorkerContext):
-    """Real Celery workers for the duration of a ``with`` block, forked from this process: one,
-    running ``n`` jobs at once (default 1), for each distinct Celery pool of the apps built in
-    this process, or for the pool given (a :class:`CeleryWorkerPool` or a ``celery+…`` URL).
-    Leaving the block stops them: they finish their jobs in hand within ``stop_timeout`` seconds
-    (else they are killed and their jobs end ``lost``)."""
+    """Real Celery workers for a ``with`` block, forked from this process: one running ``n``
+    jobs at once for each Celery pool of the apps built here, or for the pool (or URL) given;
+    stopped at the end (the jobs in hand finish within ``stop_timeout`` seconds)."""
 
     def __init__(
         self,
