@@ -1,4 +1,5 @@
-"""Sessions: tests, lint, types, quickstart, conformance, the wheel checks (dist*), rq, dramatiq.
+"""Sessions: tests, lint, types, quickstart, conformance, the wheel checks (dist*), rq, celery,
+dramatiq.
 
 ``nox`` alone runs what CI runs. Every session installs the workspace from ``uv.lock`` into
 its own virtual environment.
@@ -27,6 +28,7 @@ nox.options.sessions = [
     "dist",
     "dist_conformance",
     "dist_rq",
+    "dist_celery",
     "dist_dramatiq",
 ]
 nox.options.error_on_missing_interpreters = True
@@ -120,6 +122,7 @@ CONFORMANCE: dict[str, list[list[str]]] = {
     ],
     "example": [["tests/third_party_plugin"]],  # the third-party pool written from the docs
     "rq": [["chariots_rq/tests/test_conformance.py"]],  # forking and simple RQ workers
+    "celery": [["chariots_celery/tests/test_conformance.py"]],  # on Redis and on RabbitMQ
     # Redis (work horses, threads) and RabbitMQ (work horses)
     "dramatiq": [["chariots_dramatiq/tests/test_conformance.py"]],
 }
@@ -208,6 +211,66 @@ def dist_rq(session: nox.Session) -> None:
             session.error("the conformance suite ran no test")
         if any(skipped for _, skipped in counts):
             session.error("the conformance suite skipped tests on the RQ pool (see -rs above)")
+        session.chdir(ROOT)
+
+
+# -- chariots-celery ----------------------------------------------------------------------------
+
+
+@nox.session
+def tests_celery(session: nox.Session) -> None:
+    """chariots-celery's tests (the conformance suite on Redis and on RabbitMQ included) and its
+    documentation page's doctest (Redis on localhost:6379: the one there, or a private one)."""
+    sync(session, "test")
+    default = ["-q", "-rs", "chariots_celery/tests", "tests/docs/test_celery_page.py"]
+    session.run("pytest", *(session.posargs or default), env=service_env())
+
+
+@nox.session
+def dist_celery(session: nox.Session) -> None:
+    """Build the wheels of chariots-core and chariots-celery, ``pip install
+    chariots-core[celery]`` from them in a clean venv (with pytest), start a private Redis, and
+    run there, outside the repository: ``pytest --chariots-worker-pool
+    celery+redis://127.0.0.1:PORT/0`` (the conformance suite; a skipped test fails the session).
+    chariots-celery's own tests (RabbitMQ's too) run in the ``tests`` session."""
+    _dist_pool_conformance(session, "celery", "celery+redis://127.0.0.1:{port}/0")
+
+
+def _dist_pool_conformance(session: nox.Session, backend: str, url: str) -> None:
+    """``pip install chariots-core[<backend>]`` from freshly built wheels in the session's venv,
+    then the conformance suite on ``url`` (``{port}``: a private Redis's) outside the
+    repository, failing on any skipped test."""
+    import tempfile
+    import xml.etree.ElementTree as ElementTree
+
+    out = Path(session.create_tmp()).resolve() / f"{backend}-wheels"
+    shutil.rmtree(out, ignore_errors=True)
+    for package in ("chariots-core", f"chariots-{backend}"):
+        session.run(
+            "uv", "build", "--package", package, "--wheel", "--out-dir", str(out), external=True
+        )
+    core = next(out.glob("chariots_core-*.whl"))
+    plugin = next(out.glob(f"chariots_{backend}-*.whl"))
+    # the extra resolved from the wheel folder (the two named by path: never an index's)
+    extra = f"chariots-core[{backend}] @ {core.as_uri()}"
+    session.install("--find-links", str(out), extra, f"chariots-{backend} @ {plugin.as_uri()}")
+    session.install("pytest")
+    with (
+        tempfile.TemporaryDirectory(prefix=f"chariots-dist-{backend}-") as folder,
+        _private_redis(session, Path(folder)) as port,
+    ):
+        session.chdir(folder)
+        report = Path(folder) / "conformance.xml"
+        session.run(
+            "pytest", "-p", "no:cacheprovider", "-q", "-rs", f"--junitxml={report}",
+            "--chariots-worker-pool", url.format(port=port), *session.posargs,
+        )  # fmt: skip
+        suites = ElementTree.parse(report).getroot().iter("testsuite")
+        counts = [(int(s.get("tests", 0)), int(s.get("skipped", 0))) for s in suites]
+        if not counts or sum(tests for tests, _ in counts) == 0:
+            session.error("the conformance suite ran no test")
+        if any(skipped for _, skipped in counts):
+            session.error(f"the conformance suite skipped tests on the {backend} pool (see -rs)")
         session.chdir(ROOT)
 
 

@@ -1,0 +1,97 @@
+"""``chariots worker --pool celery+… --app …`` runs a real Celery worker (a prefork pool of
+``--concurrency`` processes) and stops gracefully on SIGTERM; a team's own ``celery -A
+proj:celery_app worker``, where ``proj`` builds the chariots app on that Celery application, runs
+chariots jobs too."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from celery_test_support import DEADLINE, CLIWorker, eventually
+
+from chariots_celery import CeleryWorkerPool
+from chariots_core.jobs import JobStatus
+from chariots_core.pipelines import PipelinesServer
+from chariots_core.workers.kit import descendants
+
+
+def test_chariots_worker_runs_a_celery_worker_of_concurrency_processes(
+    redis_pool_url: Callable[..., str],
+    open_pool: Callable[[str], CeleryWorkerPool],
+    make_app: Callable[..., PipelinesServer],
+    cli_worker: Callable[..., CLIWorker],
+    tmp_path: Path,
+) -> None:
+    url = redis_pool_url()
+    pool = open_pool(url)
+    app = make_app(pool)
+
+    worker = cli_worker(app, url, concurrency=2)
+    eventually(lambda: pool.n_workers == 2, what="a worker running 2 jobs at once")
+
+    # two jobs at once, each in a process of the worker's prefork pool
+    first, second = tmp_path / "first.pid", tmp_path / "second.pid"
+    jobs = [
+        app.submit_job("sleep", {"seconds": 1, "pid_file": str(pid_file)})
+        for pid_file in (first, second)
+    ]
+    eventually(lambda: first.exists() and second.exists(), what="both jobs started")
+    finished = [app.wait_for_job(job.id, DEADLINE) for job in jobs]
+    assert [job.status for job in finished] == [JobStatus.done] * 2, worker.output
+    pids = {int(first.read_text()), int(second.read_text())}
+    assert len(pids) == 2
+    assert pids <= set(descendants(worker.pid))
+    assert {str(job.worker_id).split(":")[1] for job in finished} == {str(worker.pid)}
+
+    assert worker.terminate() == 0, worker.output
+    assert f"worker for app '{app.name}' on celery pool on redis://" in worker.output
+    assert worker.output.rstrip().endswith("worker stopped"), worker.output
+    assert "Traceback" not in worker.output
+    assert pool.n_workers == 0
+    for pid in pids:  # the command waited for its pool's processes
+        assert not Path(f"/proc/{pid}").exists()
+
+
+@pytest.mark.parametrize("broker", ["redis", "amqp"])
+def test_a_teams_own_celery_worker_runs_chariots_jobs(
+    broker: str,
+    request: pytest.FixtureRequest,
+    open_pool: Callable[[str], CeleryWorkerPool],
+    make_app: Callable[..., PipelinesServer],
+    worker_env: Callable[..., dict[str, str]],
+    queue_name: str,
+    tmp_path: Path,
+) -> None:
+    url = request.getfixturevalue(f"{broker}_pool_url")()
+    pool = open_pool(url)  # the server's side: a pool on the team's broker and queue
+    app = make_app(pool)
+    options = ["--concurrency", "1", "--loglevel", "INFO", "--without-mingle", "--without-gossip"]
+    worker = CLIWorker(
+        "celery",
+        [
+            "-A",
+            "celery_test_app:celery_app",
+            "worker",
+            *options,
+            "--hostname",
+            f"team-{os.getpid()}@%h",
+        ],
+        worker_env(app, url),
+        tmp_path / "celery-worker.log",
+    )
+    try:
+        eventually(lambda: pool.n_workers == 1, what="the team's worker consumes the queue")
+        done = app.wait_for_job(app.submit_job("add_one", 41).id, DEADLINE)
+
+        assert (done.status, done.result) == (JobStatus.done, 42), worker.output
+        assert str(done.worker_id).split(":")[1] == str(worker.pid)
+        assert worker.terminate() == 0, worker.output
+    finally:
+        worker.kill()
+    # it consumed its own default queue and chariots' (nothing told it to: -Q was not given)
+    assert f".> {queue_name}-default exchange=" in worker.output
+    assert f".> {queue_name} exchange=" in worker.output
+    assert "chariots.run_job" in worker.output
