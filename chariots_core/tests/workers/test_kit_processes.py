@@ -84,7 +84,7 @@ def test_stop_kills_what_does_not_stop_in_time_and_what_it_started(
 ) -> None:
     def stuck_with_a_child(ready: Callable[[], None]) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+        child = subprocess.Popen([sys.executable, "-c", "import signal; signal.pause()"])
         (tmp_path / "child").write_text(str(child.pid))
         ready()
         child.wait()
