@@ -29,7 +29,7 @@ from chariots_core.errors import (
     WorkerStopped,
 )
 from chariots_core.jobs import Job, JobMessage, JobStatus, JobStore
-from chariots_core.jobs._integrity import SECRET_KEY_ENV, secret_keys
+from chariots_core.jobs._integrity import SECRET_KEY_ENV, digest_of, secret_keys, signed_by
 from chariots_core.pipelines.callbacks import PipelineCallback
 from chariots_core.workers._apps import get_app, registered_apps
 from chariots_core.workers._outcome import ErrorDetails, MessageAction, RunOutcome
@@ -89,8 +89,9 @@ def run_job(
         except BadRequest as error:
             logger.error("dropped a message that is not a chariots job message: %s", error)
             return RunOutcome.dropped("", f"not a job message: {error}", error_details(error))
+    body = message.canonical_body()  # once: what the signature and the digest are taken over
     keys = secret_keys()
-    if keys and not message.signed_by(keys):
+    if keys and not signed_by(body, message.signature, keys):
         logger.error(
             "refused the message of job %s: it is not signed with a key of %s",
             message.job_id,
@@ -101,13 +102,13 @@ def run_job(
     try:
         app = get_app(message.app)
     except LookupError as error:
-        return _fail_without_app(message, worker_id, error)
+        return _fail_without_app(message, worker_id, error, digest_of(body))
     store = _job_store(app)
     if message.options.delay:
         early = _not_yet_due(store, message)
         if early is not None:
             return early
-    digest = message.digest
+    digest = digest_of(body)
     job = store.claim(message.job_id, worker_id, native_status, digest)
     if job is None:
         return _not_claimed(store, message.job_id, digest)
@@ -265,15 +266,19 @@ def _not_claimed(store: JobStore, job_id: str, digest: str | None = None) -> Run
     return RunOutcome.later(job_id, 0.0, f"the job turned {job.status.value} meanwhile")
 
 
-def _fail_without_app(message: JobMessage, worker_id: str, error: Exception) -> RunOutcome:
-    """A message for an app this worker does not have: fail the job in the stores we know."""
+def _fail_without_app(
+    message: JobMessage, worker_id: str, error: Exception, digest: str | None = None
+) -> RunOutcome:
+    """A message for an app this worker does not have: fail the job in the stores we know (a
+    claim that needs the message's digest, so that a forged message fails no real job)."""
     details = error_details(error)
+    digest = digest or message.digest
     for app in registered_apps():
         store = app.job_store
         if store is None:
             continue
         try:
-            if store.claim(message.job_id, worker_id, message_digest=message.digest) is not None:
+            if store.claim(message.job_id, worker_id, message_digest=digest) is not None:
                 store.finish(message.job_id, worker_id, JobStatus.failed, error=details)
                 return RunOutcome(message.job_id, ran=True, status=JobStatus.failed, error=details)
         except Exception:  # another app's store out of reach: not this job's store
