@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -25,6 +25,7 @@ from chariots_core.jobs import Job, JobStatus
 from chariots_core.workers import (
     BackendInfo,
     BaseWorkerPool,
+    JobRecovery,
     available_backends,
     get_worker_pool,
     load_app,
@@ -194,7 +195,9 @@ def worker(app_spec: str | None, pool_spec: str | None, concurrency: int) -> Non
                 f"worker for app {app.name!r} on {pool.describe()}, concurrency {concurrency} "
                 "(Ctrl-C to stop)"
             )
-            pool.run_worker(concurrency=concurrency)
+            store = app.job_store
+            with JobRecovery(store, pool).in_background() if store else nullcontext():
+                pool.run_worker(concurrency=concurrency)
     except KeyboardInterrupt:
         pass  # the pool had its chance to stop gracefully; stopping is what was asked
     except WorkerPoolError as error:  # its workers cannot go on: say so, exit non-zero

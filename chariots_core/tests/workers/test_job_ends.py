@@ -19,7 +19,6 @@ from worker_test_pipelines import make_app
 from chariots_core.jobs import JobMessage, JobOptions, JobStatus, JobStore
 from chariots_core.pipelines import PipelinesServer
 from chariots_core.workers import MessageAction, run_job
-from chariots_core.workers._runtime import MAX_REDELIVERIES
 from chariots_core.workers.embedded import EmbeddedWorkerPool
 
 
@@ -99,23 +98,26 @@ def test_a_pipeline_output_that_is_not_strict_json_fails_the_job_naming_where(
     assert "result[1] is NaN" in str(job.error["message"])
 
 
-def test_a_job_started_again_and_again_without_an_end_is_given_up(app: PipelinesServer) -> None:
-    message = message_of(app, "add_one", 1, retries=1)
+def test_a_job_whose_workers_keep_dying_runs_at_most_its_runs_and_ends_lost(
+    app: PipelinesServer,
+) -> None:
+    message = message_of(app, "add_one", 1, retries=2)
     store = app.job_store
     assert store is not None
-    bound = 2 + MAX_REDELIVERIES
-    for attempt in range(bound):  # runs whose workers died: each claimed, never ended
+    for attempt in range(3):  # runs whose workers died: each claimed, never ended
         assert store.claim(message.job_id, f"dead-{attempt}") is not None
-        store.mark_lost(message.job_id)
+        taken = store.worker_gone(message.job_id, f"dead-{attempt}", "killed by the test")
+        assert taken is (JobStatus.queued if attempt < 2 else JobStatus.lost)
 
-    outcome = run_job(message, "worker-a")
+    outcome = run_job(message, "worker-a")  # the broker delivers it once more
 
     job = app.get_job(message.job_id)
-    assert (outcome.action, job.status, job.attempts) == (
-        MessageAction.ack,
-        JobStatus.failed,
-        bound + 1,
+    assert (outcome.action, outcome.ran, job.status, job.attempts) == (
+        MessageAction.drop,
+        False,
+        JobStatus.lost,
+        3,
     )
     assert job.error is not None
-    assert job.error["type"] == "TooManyRuns"
-    assert f"started {bound + 1} times without ending (at most {bound}" in str(job.error["message"])
+    assert job.error["type"] == "WorkerLost"
+    assert "killed by the test; the job has no run left" in str(job.error["message"])

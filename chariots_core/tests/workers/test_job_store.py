@@ -140,7 +140,7 @@ def test_unknown_job_is_not_claimed(store: JobStore) -> None:
 
 def test_a_job_whose_worker_went_silent_is_claimed_again(database: Database) -> None:
     store = JobStore(database, heartbeat_timeout=0.3)
-    job = store.create("app", "train")
+    job = store.create("app", "train", JobOptions(retries=1))
     assert store.claim(job.id, "silent") is not None
     assert store.claim(job.id, "other") is None  # its worker is alive for now
 
@@ -167,24 +167,55 @@ def test_a_job_whose_worker_went_silent_is_claimed_again(database: Database) -> 
     )
 
 
-def test_a_silent_running_job_reads_as_lost_and_may_be_claimed_again(database: Database) -> None:
+def test_a_silent_job_with_no_run_left_reads_lost_for_good(database: Database) -> None:
     store = JobStore(database, heartbeat_timeout=0.3)
     job = store.create("app", "train")
     store.claim(job.id, "dies")
     eventually(lambda: store.get(job.id).status is JobStatus.lost, timeout=10.0)
     lost = store.get(job.id)
     assert lost.finished_at is not None
-    assert lost.status.is_finished
+    assert lost.error is not None
+    assert lost.error["type"] == "WorkerLost"
+    assert "no heartbeat for 0.3s" in str(lost.error["message"])
+    assert store.claim(job.id, "redelivered") is None  # lost is final: a redelivery is dropped
+    assert store.get(job.id).status is JobStatus.lost
+
+
+def test_a_silent_job_with_runs_left_reads_queued_until_it_runs_again(database: Database) -> None:
+    store = JobStore(database, heartbeat_timeout=0.3)
+    job = store.create("app", "train", JobOptions(retries=1))
+    store.claim(job.id, "dies")
+    seen = eventually(
+        lambda: (found := store.get(job.id)).status is not JobStatus.running and found,
+        timeout=10.0,
+    )
+    assert (seen.status, seen.attempts, seen.finished_at) == (JobStatus.queued, 1, None)
+    assert seen.error is not None
+    assert seen.error["type"] == "WorkerLost"
+    assert "the job is queued to run again" in str(seen.error["message"])
+    assert [check.id for check in store.queued_to_check() if check.resend] == [job.id]
     rerun = store.claim(job.id, "redelivered")
     assert rerun is not None
-    assert (rerun.status, rerun.attempts, rerun.finished_at) == (JobStatus.running, 2, None)
+    assert (rerun.status, rerun.attempts, rerun.error) == (JobStatus.running, 2, None)
+    assert store.queued_to_check() == []
 
 
-def test_mark_lost_applies_to_running_jobs_only(store: JobStore) -> None:
+def test_a_dead_worker_s_job_whose_cancel_was_asked_ends_cancelled(database: Database) -> None:
+    store = JobStore(database, heartbeat_timeout=0.3)
+    job = store.create("app", "train", JobOptions(retries=3))
+    store.claim(job.id, "dies")
+    store.cancel(job.id)
+    eventually(lambda: store.get(job.id).status is JobStatus.cancelled, timeout=10.0)
+
+
+def test_worker_gone_applies_to_running_jobs_only(store: JobStore) -> None:
     queued = store.create("app", "train")
-    assert not store.mark_lost(queued.id)
+    assert store.worker_gone(queued.id, None, "gone") is None
     store.claim(queued.id, "w")
-    assert store.mark_lost(queued.id, native_status="worker gone")
+    assert store.worker_gone(queued.id, "another", "gone") is None  # not that worker's run
+    assert store.worker_gone(queued.id, "w", "gone", native_status="worker gone") is (
+        JobStatus.lost
+    )
     lost = store.get(queued.id)
     assert (lost.status, lost.native_status) == (JobStatus.lost, "worker gone")
 

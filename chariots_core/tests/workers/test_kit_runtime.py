@@ -194,13 +194,17 @@ def test_fail_run_applies_the_jobs_retries(app: PipelinesServer) -> None:
 
 
 @pytest.mark.parametrize(
-    ("error", "status"),
-    [(JobCancelled("stopped"), JobStatus.cancelled), (WorkerStopped("gone"), JobStatus.lost)],
+    ("error", "retries", "status"),
+    [
+        (JobCancelled("stopped"), 3, JobStatus.cancelled),
+        (WorkerStopped("gone"), 0, JobStatus.lost),
+        (WorkerStopped("gone"), 3, JobStatus.queued),  # to run again: not lost, not finished
+    ],
 )
-def test_a_cancel_or_a_stopped_worker_ends_the_job_as_such(
-    app: PipelinesServer, error: Exception, status: JobStatus
+def test_a_cancel_or_a_stopped_worker_ends_the_run_as_such(
+    app: PipelinesServer, error: Exception, retries: int, status: JobStatus
 ) -> None:
-    message = claimed(app, "add_one", "worker-a", retries=3)
+    message = claimed(app, "add_one", "worker-a", retries=retries)
 
     outcome = fail_run(message, None, error, native_status="seen by the backend")
 

@@ -43,12 +43,7 @@ DEFAULT_QUEUE = "chariots"
 #: the priorities that get a queue of their own, by default; others go to the nearest one
 DEFAULT_PRIORITIES = tuple(range(-10, 11))
 #: RQ states in which a job has not started: ``cancel`` removes it from its queue
-_NOT_STARTED = {
-    RQJobStatus.QUEUED,
-    RQJobStatus.SCHEDULED,
-    RQJobStatus.DEFERRED,
-    RQJobStatus.CREATED,
-}
+_NOT_STARTED = {RQJobStatus(name) for name in ("queued", "scheduled", "deferred", "created")}
 #: a second SIGTERM is RQ's cold stop (killing the horse, unregistering), ignored within 1 s
 _PROCESS_OPTIONS: dict[str, Any] = {"cold_signal": signal.SIGTERM, "cold_after": 1.1}
 #: an ``rq://`` URL (or a pool argument) that cannot be used; the message says why
@@ -250,6 +245,11 @@ class RQWorkerPool(BaseWorkerPool):
         else:
             job = queue.enqueue(task.RUN_MESSAGE, text, **kwargs)
         return str(job.get_status(refresh=False).value)
+
+    def holds_message(self, job_id: str) -> bool:
+        """Whether RQ has the job waiting to start (a started one's worker may be dead)."""
+        status = self.redis.hget(RQJob.key_for(job_id), "status")
+        return status is not None and RQJobStatus(_text(status)) in _NOT_STARTED
 
     def cancel(self, job_id: str) -> bool:
         """Cancel the RQ job if it has not started, stop it if it runs (its worker kills the

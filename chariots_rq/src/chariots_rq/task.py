@@ -114,14 +114,14 @@ def on_work_horse_killed(rq_job: RQJob, retpid: int, ret_val: int, rusage: Any) 
 def _end(
     rq_job: RQJob, error: BaseException, *, own_run: bool = True, native_status: str | None = None
 ) -> None:
-    """End the run from outside the job: this RQ worker's run, when its name is known (a
-    forking worker's copy of the job may not have it), else the run the record holds."""
-    name = rq_job.worker_name if own_run else None
+    """End the run from outside the job: this RQ worker's run (or, unknown, the record's)."""
+    name = rq_job.worker_name
     try:
         message = JobMessage.from_json(rq_job.args[0])
-        fail_run(
-            message, None if name is None else worker_id(name), error, native_status=native_status
-        )
+        # an abandoned job's run is the one whose worker id names the dead RQ worker
+        suffix = None if own_run or name is None else f":rq-{name}"
+        owner = None if name is None or not own_run else worker_id(name)
+        fail_run(message, owner, error, native_status=native_status, worker_suffix=suffix)
     except Exception:
         logger.exception("RQ job %s: could not record its end", rq_job.id)
 

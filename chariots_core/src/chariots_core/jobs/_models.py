@@ -41,11 +41,23 @@ class JobRecord(Base):
     #: the SHA-256 of the job's message (its canonical JSON), taken at submit: a worker claims
     #: the job only with a message of this digest
     message_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: the message's canonical JSON, which the core sends again when a dead worker's job is to
+    #: run again or the broker lost the message
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: the bound on the job's runs: its first and its retries (a run whose worker died counts)
+    max_attempts: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: when the job last became queued (submitted, a retry, its worker died)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: how many times the core sent the job's message again
+    resubmits: Mapped[int] = mapped_column(Integer, default=0)
+    #: whether the job is queued again after its worker died and its message is to be sent again
+    resend: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (
         Index("ix_chariots_jobs_app_pipeline_submitted", "app", "pipeline", "submitted_at"),
         Index("ix_chariots_jobs_status_heartbeat", "status", "heartbeat_at"),
         Index("ix_chariots_jobs_expires_at", "expires_at"),
+        Index("ix_chariots_jobs_status_queued", "status", "queued_at"),
     )
 
 

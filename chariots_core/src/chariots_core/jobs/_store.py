@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from chariots_core.database import Database, utc_now
@@ -25,15 +26,34 @@ DEFAULT_HEARTBEAT_TIMEOUT = 30.0
 DEFAULT_TTL = 7 * 24 * 3600.0
 
 _FINISHED_VALUES = [status.value for status in FINISHED]
+#: the error type of a run that ended without its worker (it died, or stopped with the job)
+WORKER_LOST = "WorkerLost"
+
+
+@dataclass(frozen=True)
+class QueuedJobCheck:
+    """A queued job the core should check on: due to be sent again (its worker died), or queued
+    long enough that its message may be gone from the broker."""
+
+    id: str
+    message: str | None
+    resubmits: int
+    resend: bool
+    due_at: datetime
 
 
 class JobStore:
     """Creates, claims, updates and answers for jobs; the record is the truth about a job.
 
     Every state change is one conditional ``UPDATE``, so that two workers (or a worker and a
-    canceller) racing on a job cannot both win. A running job whose heartbeat is older than
-    ``heartbeat_timeout`` is marked ``lost`` when it is next read, unless its backend redelivers
-    it first (then it is claimed again, ``attempts + 1``).
+    canceller) racing on a job cannot both win.
+
+    A run whose worker died (its heartbeat is older than ``heartbeat_timeout``, or its process
+    was seen to die) counts as one of the job's runs: a job with runs left (its ``retries``) goes
+    back to ``queued``, with the reason as its error and its message due to be sent again (see
+    :func:`chariots_core.workers.recover_jobs`); a job with none left ends ``lost``, for good.
+    A queued job unclaimed for ``stuck_after`` seconds past its due time is checked against its
+    broker by the same recovery.
     """
 
     def __init__(
@@ -42,10 +62,14 @@ class JobStore:
         *,
         heartbeat_timeout: float = DEFAULT_HEARTBEAT_TIMEOUT,
         default_ttl: float = DEFAULT_TTL,
+        stuck_after: float | None = None,
     ) -> None:
         self.database = Database(database) if isinstance(database, str) else database
         self.heartbeat_timeout = heartbeat_timeout
         self.default_ttl = default_ttl
+        #: seconds a due job may stay queued before the core asks its broker whether it still
+        #: holds the job's message (by default four heartbeat timeouts)
+        self.stuck_after = 4 * heartbeat_timeout if stuck_after is None else stuck_after
 
     @contextmanager
     def _session(self, *, readonly: bool = False) -> Iterator[Session]:
@@ -62,19 +86,28 @@ class JobStore:
         options: JobOptions | None = None,
         job_id: str | None = None,
         message_digest: str | None = None,
+        message: str | None = None,
     ) -> Job:
-        """Record a new ``queued`` job and return it (with the digest of its message, which a
-        worker's message must match)."""
+        """Record a new ``queued`` job and return it, with the digest of its message (which a
+        worker's message must match) and the message (which the core sends again when it must:
+        see :func:`chariots_core.workers.recover_jobs`)."""
+        options = options or JobOptions()
+        now = utc_now()
         record = JobRecord(
             id=job_id or uuid.uuid4().hex,
             app=app,
             pipeline=pipeline,
             status=JobStatus.queued.value,
             attempts=0,
-            options=(options or JobOptions()).to_json(),
-            submitted_at=utc_now(),
+            options=options.to_json(),
+            submitted_at=now,
             cancel_requested=False,
             message_digest=message_digest,
+            message=message,
+            max_attempts=1 + options.retries,
+            queued_at=now,
+            resubmits=0,
+            resend=False,
         )
         with self._session() as session:
             session.add(record)
@@ -84,7 +117,8 @@ class JobStore:
         """The job as it stands; ``JobNotFound`` (404) or ``JobExpired`` (410) otherwise.
 
         A read takes no write lock unless it finds work to do: a running job whose heartbeat is
-        stale is marked ``lost``, a record past its TTL is removed (leaving a tombstone).
+        stale is queued again or ends ``lost`` (see the class), a record past its TTL is removed
+        (leaving a tombstone).
         """
         with self._session(readonly=True) as session:
             record = session.get(JobRecord, job_id)
@@ -100,12 +134,14 @@ class JobStore:
                 if expired is not None:
                     self._bury(session, expired)
             raise JobExpired(f"job {job_id!r} has expired: its record was removed")
-        if job.status is JobStatus.running and self._is_stale(job.heartbeat_at, now):
-            self._mark_lost(job_id)
+        if job.status is JobStatus.running and self.is_stale(job.heartbeat_at, now):
+            self._end_stale_runs(job_id)
             return self.get(job_id)
         return job
 
-    def _is_stale(self, heartbeat_at: datetime | None, now: datetime) -> bool:
+    def is_stale(self, heartbeat_at: datetime | None, now: datetime | None = None) -> bool:
+        """Whether a run last beating at ``heartbeat_at`` has a dead worker."""
+        now = utc_now() if now is None else now
         return heartbeat_at is None or heartbeat_at < now - timedelta(
             seconds=self.heartbeat_timeout
         )
@@ -139,11 +175,14 @@ class JobStore:
             ).all()
             return [Job.from_record(record) for record in records], int(total or 0)
 
-    def wait(self, job_id: str, timeout: float) -> Job:
-        """The job once it is finished, or as it stands when ``timeout`` seconds have passed."""
+    def wait(self, job_id: str, timeout: float, *, tick: Callable[[], object] | None = None) -> Job:
+        """The job once it is finished, or as it stands when ``timeout`` seconds have passed
+        (``tick`` is called before each look: a server recovers dead workers' jobs there)."""
         deadline = time.monotonic() + max(0.0, timeout)
         interval = 0.01
         while True:
+            if tick is not None:
+                tick()
             job = self.get(job_id)
             remaining = deadline - time.monotonic()
             if job.status.is_finished or remaining <= 0:
@@ -180,9 +219,10 @@ class JobStore:
         message_digest: str | None = None,
     ) -> Job | None:
         """Take the job for ``worker_id``: queued → running, or a redelivered job whose worker
-        died (running with a stale heartbeat, or lost) → running again. ``None`` when the job
-        must not run: it is cancelled, finished, claimed by a live worker, unknown, or its
-        record keeps the digest of another message than ``message_digest``."""
+        died (running with a stale heartbeat) → running again if it has runs left. ``None`` when
+        the job must not run: it is cancelled, finished (``lost`` included), claimed by a live
+        worker, out of runs, unknown, or its record keeps the digest of another message than
+        ``message_digest``."""
         now = utc_now()
         stale_before = now - timedelta(seconds=self.heartbeat_timeout)
         anchored = (
@@ -202,15 +242,21 @@ class JobStore:
                     JobRecord.id == job_id,
                     *anchored,
                     or_(
-                        JobRecord.status == JobStatus.queued.value,
-                        JobRecord.status == JobStatus.lost.value,
-                        (JobRecord.status == JobStatus.running.value)
-                        & (JobRecord.heartbeat_at < stale_before),
+                        and_(
+                            JobRecord.status == JobStatus.queued.value,
+                            or_(JobRecord.max_attempts.is_(None), _has_runs_left()),
+                        ),
+                        and_(
+                            JobRecord.status == JobStatus.running.value,
+                            JobRecord.heartbeat_at < stale_before,
+                            _has_runs_left(),
+                        ),
                     ),
                     JobRecord.cancel_requested.is_(False),
                 )
                 .values(
                     status=JobStatus.running.value,
+                    resend=False,
                     native_status=native_status,
                     attempts=JobRecord.attempts + 1,
                     worker_id=worker_id,
@@ -292,6 +338,8 @@ class JobStore:
             values["progress_done"], values["progress_total"] = progress
         if status.is_finished:
             values["finished_at"] = now
+        elif status is JobStatus.queued:
+            values["queued_at"] = now
         with self._session() as session:
             ttl = session.scalar(select(JobRecord.options).where(JobRecord.id == job_id))
             if status.is_finished:
@@ -335,77 +383,198 @@ class JobStore:
             )
             return _rowcount(updated) == 1
 
-    def mark_lost(self, job_id: str, native_status: str | None = None) -> bool:
-        """Mark a running job lost now (its backend saw its worker die)."""
+    def worker_gone(
+        self, job_id: str, worker_id: str | None, reason: str, native_status: str | None = None
+    ) -> JobStatus | None:
+        """End a run whose worker is gone (``worker_id``'s run; ``None``: whichever worker's):
+        the job is queued again if it has runs left, else it ends ``lost``. Returns the status
+        it took, ``None`` if it was not running (or not that worker's)."""
+        conditions = [JobRecord.id == job_id, JobRecord.status == JobStatus.running.value]
+        if worker_id is not None:
+            conditions.append(JobRecord.worker_id == worker_id)
+        requeued, lost = self._end_runs_without_worker(conditions, reason, native_status)
+        return JobStatus.queued if requeued else JobStatus.lost if lost else None
+
+    def lose_jobs_of(self, worker_prefix: str, native_status: str) -> int:
+        """End now the running jobs of the workers whose ids start with ``worker_prefix``
+        (``host:pid:``: a worker process that was killed), as :meth:`worker_gone` does; returns
+        how many."""
+        escaped = worker_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions = [
+            JobRecord.status == JobStatus.running.value,
+            JobRecord.worker_id.like(f"{escaped}%", escape="\\"),
+        ]
+        requeued, lost = self._end_runs_without_worker(
+            conditions, f"its worker process died ({native_status})", native_status
+        )
+        return requeued + lost
+
+    def requeue_stale(self) -> tuple[int, int]:
+        """End the runs whose worker stopped beating (see the class): how many jobs were queued
+        again, and how many ended ``lost``. Writes only when there are some."""
+        now = utc_now()
+        with self._session(readonly=True) as session:
+            stale = session.scalar(
+                select(JobRecord.id).where(*self._stale_conditions(now)).limit(1)
+            )
+        if stale is None:
+            return 0, 0
+        return self._end_stale_runs(None)
+
+    def _stale_conditions(self, now: datetime) -> list[Any]:
+        return [
+            JobRecord.status == JobStatus.running.value,
+            JobRecord.heartbeat_at < now - timedelta(seconds=self.heartbeat_timeout),
+        ]
+
+    def _end_stale_runs(self, job_id: str | None) -> tuple[int, int]:
+        conditions = self._stale_conditions(utc_now())
+        if job_id is not None:
+            conditions.append(JobRecord.id == job_id)
+        reason = f"its worker stopped answering (no heartbeat for {self.heartbeat_timeout:g}s)"
+        return self._end_runs_without_worker(conditions, reason, None)
+
+    def _end_runs_without_worker(
+        self, conditions: list[Any], reason: str, native_status: str | None
+    ) -> tuple[int, int]:
+        """End the runs matching ``conditions`` (running jobs): a job whose cancel was asked
+        ends ``cancelled``, one with runs left is queued again (its message due to be sent
+        again), the others end ``lost``; in one transaction."""
+        now = utc_now()
         with self._session() as session:
-            updated = session.execute(
+            session.execute(  # a cancel was asked: the run is over, and so is the job
                 update(JobRecord)
-                .where(JobRecord.id == job_id, JobRecord.status == JobStatus.running.value)
+                .where(*conditions, JobRecord.cancel_requested.is_(True))
+                .values(
+                    status=JobStatus.cancelled.value,
+                    native_status=native_status,
+                    finished_at=now,
+                    resend=False,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            requeued = session.execute(
+                update(JobRecord)
+                .where(*conditions, _has_runs_left())
+                .values(
+                    status=JobStatus.queued.value,
+                    native_status=native_status,
+                    queued_at=now,
+                    resend=True,
+                    error_type=WORKER_LOST,
+                    error_message=f"{reason}; the job is queued to run again",
+                    error_traceback=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            lost = session.execute(
+                update(JobRecord)
+                .where(*conditions)
                 .values(
                     status=JobStatus.lost.value,
                     native_status=native_status,
+                    finished_at=now,
+                    resend=False,
+                    error_type=WORKER_LOST,
+                    error_message=f"{reason}; the job has no run left (see its retries)",
+                    error_traceback=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return _rowcount(requeued), _rowcount(lost)
+
+    # -- recovery: queued jobs whose message may be gone ----------------------------------------
+
+    def queued_to_check(self, limit: int = 100) -> list[QueuedJobCheck]:
+        """Queued jobs due to be sent again, or queued ``stuck_after`` seconds past their due
+        time (a delayed job is due at its delay's end), oldest first."""
+        now = utc_now()
+        stuck_before = now - timedelta(seconds=self.stuck_after)
+        with self._session(readonly=True) as session:
+            rows = session.execute(
+                select(
+                    JobRecord.id,
+                    JobRecord.message,
+                    JobRecord.resubmits,
+                    JobRecord.resend,
+                    JobRecord.queued_at,
+                    JobRecord.submitted_at,
+                    JobRecord.options,
+                )
+                .where(
+                    JobRecord.status == JobStatus.queued.value,
+                    JobRecord.cancel_requested.is_(False),
+                    or_(JobRecord.resend.is_(True), JobRecord.queued_at < stuck_before),
+                )
+                .order_by(JobRecord.queued_at)
+                .limit(limit)
+            ).all()
+        checks = []
+        for job_id, message, resubmits, resend, queued_at, submitted_at, options in rows:
+            delay = float((options or {}).get("delay") or 0.0)
+            due_at = max(queued_at or submitted_at, submitted_at + timedelta(seconds=delay))
+            if resend or due_at < stuck_before:
+                checks.append(QueuedJobCheck(job_id, message, resubmits or 0, resend, due_at))
+        return checks
+
+    def checked(self, job_id: str, resubmits: int) -> None:
+        """The job's message is where it should be: check again ``stuck_after`` from now."""
+        self._touch_queued(job_id, resubmits, resubmits)
+
+    def take_resend(self, job_id: str, resubmits: int) -> bool:
+        """Take the sending again of a queued job's message (one taker wins, if the job is still
+        as it was read, with ``resubmits``)."""
+        return self._touch_queued(job_id, resubmits, resubmits + 1)
+
+    def _touch_queued(self, job_id: str, seen: int, resubmits: int) -> bool:
+        with self._session() as session:
+            updated = session.execute(
+                update(JobRecord)
+                .where(
+                    JobRecord.id == job_id,
+                    JobRecord.status == JobStatus.queued.value,
+                    JobRecord.resubmits == seen,
+                )
+                .values(queued_at=utc_now(), resend=False, resubmits=resubmits)
+                .execution_options(synchronize_session=False)
+            )
+            return _rowcount(updated) == 1
+
+    def lose_queued(self, job_id: str, reason: str) -> bool:
+        """End ``lost`` a queued job that will not run (its message is gone for good)."""
+        with self._session() as session:
+            updated = session.execute(
+                update(JobRecord)
+                .where(JobRecord.id == job_id, JobRecord.status == JobStatus.queued.value)
+                .values(
+                    status=JobStatus.lost.value,
                     finished_at=utc_now(),
+                    resend=False,
+                    error_type=WORKER_LOST,
+                    error_message=reason,
+                    error_traceback=None,
                 )
                 .execution_options(synchronize_session=False)
             )
             return _rowcount(updated) == 1
 
-    def lose_jobs_of(self, worker_prefix: str, native_status: str) -> int:
-        """Mark lost now the running jobs of the workers whose ids start with ``worker_prefix``
-        (``host:pid:``: a worker process that was killed); returns how many."""
-        escaped = worker_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        with self._session() as session:
-            updated = session.execute(
-                update(JobRecord)
-                .where(
-                    JobRecord.status == JobStatus.running.value,
-                    JobRecord.worker_id.like(f"{escaped}%", escape="\\"),
-                )
-                .values(
-                    status=JobStatus.lost.value, native_status=native_status, finished_at=utc_now()
-                )
-                .execution_options(synchronize_session=False)
-            )
-            return _rowcount(updated)
-
     # -- upkeep -----------------------------------------------------------------------------
 
-    def _mark_lost(self, job_id: str | None) -> None:
-        now = utc_now()
-        stale_before = now - timedelta(seconds=self.heartbeat_timeout)
-        conditions = [
-            JobRecord.status == JobStatus.running.value,
-            JobRecord.heartbeat_at < stale_before,
-        ]
-        if job_id is not None:
-            conditions.append(JobRecord.id == job_id)
-        with self._session() as session:
-            session.execute(
-                update(JobRecord)
-                .where(*conditions)
-                .values(status=JobStatus.lost.value, finished_at=now)
-                .execution_options(synchronize_session=False)
-            )
-
     def _upkeep(self) -> None:
-        """Bury expired records and mark lost jobs, writing only when there are some."""
+        """Bury expired records and end the runs of dead workers, writing only when there are
+        some."""
         now = utc_now()
         with self._session(readonly=True) as session:
             expired = session.scalar(
                 select(JobRecord.id).where(JobRecord.expires_at <= now).limit(1)
             )
             stale = session.scalar(
-                select(JobRecord.id)
-                .where(
-                    JobRecord.status == JobStatus.running.value,
-                    JobRecord.heartbeat_at < now - timedelta(seconds=self.heartbeat_timeout),
-                )
-                .limit(1)
+                select(JobRecord.id).where(*self._stale_conditions(now)).limit(1)
             )
         if expired is not None:
             self.purge_expired()
         if stale is not None:
-            self._mark_lost(None)
+            self._end_stale_runs(None)
 
     def purge_expired(self) -> int:
         """Remove the records whose TTL ran out, leaving tombstones; returns how many."""
@@ -442,6 +611,12 @@ def _run_of(job_id: str, worker_id: str) -> tuple[Any, ...]:
         JobRecord.worker_id == worker_id,
         JobRecord.status == JobStatus.running.value,
     )
+
+
+def _has_runs_left() -> Any:
+    """The job may run once more: fewer runs than its bound (a record from before the bound was
+    kept has none: its dead worker's job ends lost, as it did then)."""
+    return JobRecord.attempts < JobRecord.max_attempts
 
 
 def _rowcount(result: Any) -> int:

@@ -29,6 +29,7 @@ from chariots_core.jobs import (
     JobStatus,
     JobStore,
 )
+from chariots_core.jobs._integrity import digest_of
 from chariots_core.op_store import BaseOpStoreClient
 from chariots_core.pipelines._pipeline import Pipeline
 from chariots_core.pipelines._response import PipelineResponse
@@ -40,7 +41,7 @@ from chariots_core.workers._apps import register_app
 
 if TYPE_CHECKING:
     from chariots_core.database import Database
-    from chariots_core.workers import BaseWorkerPool
+    from chariots_core.workers import BaseWorkerPool, JobRecovery
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ class PipelinesServer(JsonApiServer):
         self.job_store = _job_store(job_store, op_store_client, heartbeat_timeout)
         self._worker_pool_spec = worker_pool
         self._worker_pool: BaseWorkerPool | None = None
+        self._recovery: JobRecovery | None = None
         self._pool_lock = threading.Lock()
         self._loaded: set[str] = set()
         self._load_lock = threading.Lock()
@@ -229,10 +231,15 @@ class PipelinesServer(JsonApiServer):
         message = JobMessage(
             uuid.uuid4().hex, self.name, name, pipeline_input, job_options or JobOptions()
         )
-        digest = message.digest  # refuses an input that is not JSON before anything is recorded
+        body = message.canonical_body()  # refuses an input that is not JSON before any record
         pool = self.worker_pool
         job = store.create(
-            self.name, name, message.options, job_id=message.job_id, message_digest=digest
+            self.name,
+            name,
+            message.options,
+            job_id=message.job_id,
+            message_digest=digest_of(body),
+            message=body.decode(),
         )
         try:
             native_status = pool.submit(message)
@@ -254,10 +261,23 @@ class PipelinesServer(JsonApiServer):
         return dataclasses.replace(job, native_status=native_status)
 
     def get_job(self, job_id: str) -> Job:
+        self.recover_jobs()
         return self._jobs().get(job_id)
 
     def wait_for_job(self, job_id: str, timeout: float) -> Job:
-        return self._jobs().wait(job_id, timeout)
+        return self._jobs().wait(job_id, timeout, tick=self.recover_jobs)
+
+    def recover_jobs(self) -> None:
+        """Send again the messages of jobs whose worker died or whose broker lost them (see
+        :func:`chariots_core.workers.recover_jobs`), at most once per interval; reading jobs
+        does it, so does ``chariots worker``. Only once this app's pool is in use."""
+        if self._recovery is None:
+            if self._worker_pool is None or self.job_store is None:
+                return
+            from chariots_core.workers import JobRecovery
+
+            self._recovery = JobRecovery(self.job_store, self._worker_pool)
+        self._recovery.maybe_run()
 
     def cancel_job(self, job_id: str) -> Job:
         """Cancel a queued job (also on its backend) or ask a running one to stop."""
@@ -270,6 +290,7 @@ class PipelinesServer(JsonApiServer):
         return job
 
     def list_jobs(self, **filters: Any) -> tuple[list[Job], int]:
+        self.recover_jobs()
         return self._jobs().list_jobs(app=self.name, **filters)
 
 

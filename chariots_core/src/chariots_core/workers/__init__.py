@@ -24,18 +24,22 @@ from chariots_core.workers._plugins import (
     register_observer,
     unregister_observer,
 )
+from chariots_core.workers._recovery import MAX_RESUBMITS, JobRecovery, Recovered, recover_jobs
 from chariots_core.workers._resolve import default_worker_pool, get_worker_pool
 from chariots_core.workers._runtime import error_details, fail_run, new_worker_id, run_job
 from chariots_core.workers.hookspecs import hookimpl
 
 __all__ = [
+    "MAX_RESUBMITS",
     "BackendInfo",
     "BackendNotInstalled",
     "BaseWorkerPool",
     "Capability",
+    "JobRecovery",
     "JobStatus",
     "MessageAction",
     "PluginLoadError",
+    "Recovered",
     "RunOutcome",
     "available_backends",
     "default_worker_pool",
@@ -48,6 +52,7 @@ __all__ = [
     "load_app",
     "load_backend",
     "new_worker_id",
+    "recover_jobs",
     "register_app",
     "register_observer",
     "run_job",

@@ -54,6 +54,19 @@ class BaseWorkerPool(ABC):
         """
         return False
 
+    def holds_message(self, job_id: str) -> bool | None:
+        """Whether the backend still holds a message of the job that a worker will take
+        (waiting in a queue, scheduled, or held by a worker that died and will be redelivered);
+        ``None`` when it cannot tell (the default).
+
+        The core asks about a job queued long past its due time, and about a job whose worker
+        died: a message the pool no longer holds is sent again (see
+        :func:`chariots_core.workers.recover_jobs`). Answering ``None`` is safe: the core then
+        sends a dead worker's job again anyway (a duplicate is dropped at its claim), and leaves
+        a job no worker took to wait.
+        """
+        return None
+
     @property
     @abstractmethod
     def n_workers(self) -> int:

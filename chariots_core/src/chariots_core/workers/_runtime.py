@@ -56,9 +56,6 @@ __all__ = [
     "run_job",
 ]
 
-#: how many times a job may start again after a run that never ended (its worker died), beyond
-#: its first run and its retries
-MAX_REDELIVERIES = 5
 #: seconds added to a take-over's wait, so that the job's heartbeat is surely stale by then
 _TAKE_OVER_MARGIN = 0.05
 
@@ -109,12 +106,10 @@ def run_job(
         if early is not None:
             return early
     digest = digest_of(body)
+    # the claim bounds the job's runs: its first and its retries, a dead worker's run included
     job = store.claim(message.job_id, worker_id, native_status, digest)
     if job is None:
         return _not_claimed(store, message.job_id, digest)
-    bound = 1 + message.options.retries + MAX_REDELIVERIES
-    if job.attempts > bound:  # run again and again without an end: every job has a bound
-        return _give_up(store, job, worker_id, bound)
     lifecycle_hooks().chariots_job_started(job=job)
     try:
         run = _JobRun(app, store, job, message, worker_id, heartbeat_interval)
@@ -130,16 +125,20 @@ def fail_run(
     error: BaseException | ErrorDetails,
     *,
     native_status: str | None = None,
+    worker_suffix: str | None = None,
 ) -> RunOutcome:
     """Record, from outside the job, that its run ended badly: a work horse killed at the job's
     timeout (``JobTimeout``) or dead on its own (``WorkHorseDied``), a backend that stopped the
     run on a cancel (``JobCancelled``: the job ends ``cancelled``), a worker that stopped or died
-    with the job in hand (``WorkerStopped``: the job ends ``lost``).
+    with the job in hand (``WorkerStopped``: the job runs again if it has runs left, else it
+    ends ``lost``).
 
     The end is recorded with the standard error shape (``type``, ``message``, ``traceback``) on
-    the run of ``worker_id`` (``None``: whichever worker's run the record holds), or on the job if
-    no run had claimed it yet; for a failure, the job's retry policy applies (a job with retries
-    left goes back to ``queued``, and the outcome says ``later`` after its ``retry_interval``);
+    the run of ``worker_id`` (``None``: whichever worker's run the record holds, if its id ends
+    with ``worker_suffix`` when one is given; a ``WorkerStopped`` with neither ends only a run
+    whose heartbeat is stale), or on the job if no run had claimed it yet; for a failure, the
+    job's retry policy applies (a job with retries left goes back to ``queued``, and the
+    outcome says ``later`` after its ``retry_interval``);
     the lifecycle hook ``chariots_job_finished`` fires. A job that is no longer running (it
     ended, or was taken over) is left as it is, and the outcome drops the message.
     """
@@ -163,6 +162,14 @@ def fail_run(
     if job.status is not JobStatus.running or owner is None or job.worker_id != owner:
         reason = f"the run is over (the job is {job.status.value})"
         return RunOutcome.dropped(job.id, reason, details)
+    if worker_suffix is not None and not owner.endswith(worker_suffix):
+        return RunOutcome.dropped(job.id, "the run is another worker's", details)
+    if details.get("type") == WorkerStopped.__name__:
+        if worker_id is None and worker_suffix is None and not store.is_stale(job.heartbeat_at):
+            # a backend's word that some worker abandoned the job, while the run the record
+            # holds beats: that run is another's (the job was sent again), and it lives
+            return RunOutcome.dropped(job.id, "the job's run is alive", details)
+        return _worker_gone(store, job, owner, details, native_status)
     status = _END_BY_ERROR.get(str(details.get("type")), JobStatus.failed)
     retry = status is JobStatus.failed and job.attempts <= message.options.retries
     if retry:
@@ -187,10 +194,24 @@ def fail_run(
 
 
 #: how a run ended from outside is recorded, by the error's type (any other: failed)
-_END_BY_ERROR = {
-    JobCancelled.__name__: JobStatus.cancelled,
-    WorkerStopped.__name__: JobStatus.lost,
-}
+_END_BY_ERROR = {JobCancelled.__name__: JobStatus.cancelled}
+
+
+def _worker_gone(
+    store: JobStore, job: Job, owner: str, details: ErrorDetails, native_status: str | None
+) -> RunOutcome:
+    """A run whose worker stopped with the job in hand: queued again (its message sent again by
+    the core's recovery, or by the pool now: ``later``) if it has runs left, else lost."""
+    reason = f"its worker stopped with the job in hand ({details.get('message')})"
+    status = store.worker_gone(job.id, owner, reason, native_status)
+    if status is None:
+        return RunOutcome.dropped(job.id, "the run was taken over meanwhile", details)
+    _job_finished(store, job.id)
+    if status is JobStatus.queued:
+        return RunOutcome(
+            job.id, ran=True, status=status, retry=True, error=details, action=MessageAction.later
+        )
+    return RunOutcome(job.id, ran=True, status=status, error=details)
 
 
 def _job_store(app: PipelinesServer) -> JobStore:
@@ -207,24 +228,6 @@ def _job_finished(store: JobStore, job_id: str) -> None:
     except LookupError:
         return
     lifecycle_hooks().chariots_job_finished(job=finished)
-
-
-def _give_up(store: JobStore, job: Job, worker_id: str, bound: int) -> RunOutcome:
-    error = error_details(
-        TooManyRuns(
-            f"job {job.id} was started {job.attempts} times without ending (at most {bound}: "
-            f"1 run, its retries and {MAX_REDELIVERIES} deliveries after a worker died): "
-            "given up"
-        )
-    )
-    logger.error("%s", error["message"])
-    store.finish(job.id, worker_id, JobStatus.failed, error=error)
-    _job_finished(store, job.id)
-    return RunOutcome(job.id, ran=False, status=JobStatus.failed, error=error)
-
-
-class TooManyRuns(ChariotsError):
-    """A job started more times than its bound allows (its runs never ended)."""
 
 
 def _not_yet_due(store: JobStore, message: JobMessage) -> RunOutcome | None:
@@ -260,9 +263,9 @@ def _not_claimed(store: JobStore, job_id: str, digest: str | None = None) -> Run
         age = 0.0 if job.heartbeat_at is None else (utc_now() - job.heartbeat_at).total_seconds()
         wait = store.heartbeat_timeout - age + _TAKE_OVER_MARGIN
         return RunOutcome.later(job_id, wait, f"the job is running in worker {job.worker_id}")
-    if job.status.is_finished and job.status is not JobStatus.lost:
+    if job.status.is_finished:
         return RunOutcome.dropped(job_id, f"the job is {job.status.value}")
-    # queued or lost again between the claim and this look (a race): deliver it again soon
+    # queued again between the claim and this look (a race): deliver it again soon
     return RunOutcome.later(job_id, 0.0, f"the job turned {job.status.value} meanwhile")
 
 
@@ -353,7 +356,10 @@ class _JobRun(PipelineCallback):
                 result = strict_jsonable(output, "result")
                 versions_saved = self._save_changes(loaded, before)
         except (KeyboardInterrupt, SystemExit):
-            self._record(JobStatus.lost, error=error_details(WorkerStopped("worker stopped")))
+            self.stopped.set()
+            self.store.worker_gone(
+                self.job.id, self.worker_id, "its worker stopped with the job in hand"
+            )
             raise
         except JobCancelled as error:
             return self._record(JobStatus.cancelled, error=error_details(error))

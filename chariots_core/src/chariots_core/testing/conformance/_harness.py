@@ -148,14 +148,16 @@ class Harness:
         return self.app.submit_job(pipeline, value, JobOptions(**options))
 
     def get(self, job_id: str) -> Job:
-        return self.store.get(job_id)
+        """The job, read through the app as a server reads it (which recovers dead workers'
+        jobs and lost messages as it reads)."""
+        return self.app.get_job(job_id)
 
     def wait(self, job: Job | str, behaviour: str, timeout: float | None = None) -> Job:
         """The job once finished (done, failed, cancelled or lost); fails the test, naming
         ``behaviour``, if it is not finished within ``timeout`` (default: ``job_timeout``)."""
         job_id = job if isinstance(job, str) else job.id
         timeout = self.job_timeout if timeout is None else timeout
-        found = self.store.wait(job_id, timeout)
+        found = self.app.wait_for_job(job_id, timeout)
         if not found.status.is_finished:
             pytest.fail(
                 f"{behaviour}: {describe_job(found)} — still not finished after {timeout:g}s "
@@ -176,7 +178,7 @@ class Harness:
         last: list[Job] = []
 
         def check() -> Job | None:
-            found = self.store.get(job_id)
+            found = self.app.get_job(job_id)
             last[:] = [found]
             return found if accept(found) else None
 

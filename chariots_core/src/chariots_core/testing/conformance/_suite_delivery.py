@@ -148,23 +148,21 @@ class DeliveryTests(ConformanceFixtures):
             ),
         )
 
-    def test_worker_killed_mid_job_is_lost_or_run_again(
+    def _job_of_a_killed_worker(
         self,
-        app: PipelinesServer,
-        client: TestPipelinesClient,
-        app_home: Path,
+        harness: Harness,
         command_line_worker: Callable[[int], CommandLineWorker],
         kill_worker: KillWorker,
-    ) -> None:
-        """A job whose worker (a ``chariots worker`` process) dies ends ``lost`` (or, on a pool
-        that declares ``redelivery``, runs again on another worker and ends ``done``): it never
-        stays ``running``."""
-        harness = Harness(app, client, app_home, 1, self.job_timeout)
+        retries: int,
+    ) -> Job:
+        """A gated job taken by a ``chariots worker`` process, which is then killed."""
         redelivery = Capability.redelivery in harness.pool.capabilities
         command_line_worker(1)
         gate = harness.gate()
         job = harness.submit(
-            "gated", {**gate.spec, "touch": str(harness.path("touch")), "value": 7}
+            "gated",
+            {**gate.spec, "touch": str(harness.path("touch")), "value": 7},
+            retries=retries,
         )
         harness.wait_for_gate(gate, "the job to be killed should start")
         running = harness.wait_for(
@@ -187,34 +185,76 @@ class DeliveryTests(ConformanceFixtures):
                 pytrace=False,
             )
         gate.open()
+        return job
+
+    def test_worker_killed_mid_job_runs_the_job_again_when_it_has_retries(
+        self,
+        app: PipelinesServer,
+        client: TestPipelinesClient,
+        app_home: Path,
+        command_line_worker: Callable[[int], CommandLineWorker],
+        kill_worker: KillWorker,
+    ) -> None:
+        """A job with a retry whose worker (a ``chariots worker`` process) dies reads
+        ``queued`` (never ``lost``: it is not over) and runs again on another worker, within
+        the heartbeat timeout and a bounded delay, whether or not the broker redelivers."""
+        harness = Harness(app, client, app_home, 1, self.job_timeout)
+        job = self._job_of_a_killed_worker(harness, command_line_worker, kill_worker, 1)
+        timeout = harness.store.heartbeat_timeout + harness.job_timeout
+        seen: list[str] = []
+
+        def record(found: Job) -> bool:
+            seen.append(found.status.value)
+            return found.status.is_finished
+
+        harness.pool.start_workers(1)  # another worker, to run it again
+        try:
+            final = harness.wait_for(
+                job,
+                record,
+                f"a job with a retry whose worker was killed should run again on another "
+                f"worker and end done within {timeout:g}s",
+                timeout=timeout,
+            )
+        finally:
+            harness.pool.stop_workers(timeout=harness.job_timeout)
+        assert (final.status, final.attempts, final.result) == (JobStatus.done, 2, 7), (
+            "a job with a retry whose worker was killed should have run again (2 attempts) "
+            f"and given its value: {describe_job(final)}"
+        )
+        assert "lost" not in seen, (
+            f"a job that runs again must not read lost first (statuses read: {seen})"
+        )
+
+    def test_worker_killed_mid_job_ends_lost_for_good_without_retries(
+        self,
+        app: PipelinesServer,
+        client: TestPipelinesClient,
+        app_home: Path,
+        command_line_worker: Callable[[int], CommandLineWorker],
+        kill_worker: KillWorker,
+    ) -> None:
+        """A job with no retry whose worker dies ends ``lost`` (its heartbeat stops) and stays
+        lost: a broker that redelivers its message does not run it again."""
+        harness = Harness(app, client, app_home, 1, self.job_timeout)
+        job = self._job_of_a_killed_worker(harness, command_line_worker, kill_worker, 0)
         heartbeat_timeout = harness.store.heartbeat_timeout
         timeout = heartbeat_timeout + harness.job_timeout
-        if redelivery:
-            harness.pool.start_workers(1)  # another worker, to run it again
-            try:
-                final = harness.wait_for(
-                    job,
-                    lambda found: found.status is JobStatus.done,
-                    f"the pool declares redelivery: a job whose worker was killed should run "
-                    f"again on another worker and end done within {timeout:g}s",
-                    timeout=timeout,
-                )
-            finally:
-                harness.pool.stop_workers(timeout=harness.job_timeout)
-            assert (final.attempts >= 2, final.result) == (True, 7), (
-                "the pool declares redelivery: the job whose worker was killed should have run "
-                f"again (2 attempts or more) and given its value: {describe_job(final)}"
-            )
-            return
         final = harness.wait_for(
             job,
-            lambda found: found.status in (JobStatus.lost, JobStatus.done),
+            lambda found: found.status.is_finished,
             f"a job whose worker was killed should end lost (its heartbeat stops; timeout "
-            f"{heartbeat_timeout:g}s) or run again, never stay running",
+            f"{heartbeat_timeout:g}s), never stay running",
             timeout=timeout,
         )
-        if final.status is JobStatus.done:
-            assert final.attempts >= 2, (
-                f"a job whose worker was killed mid-run cannot be done after one attempt: "
-                f"{describe_job(final)}"
-            )
+        assert (final.status, final.attempts) == (JobStatus.lost, 1), describe_job(final)
+        harness.pool.start_workers(1)  # a redelivered message would reach this worker
+        try:
+            later = harness.submit("echo", 1)
+            harness.wait(later, "a job submitted after the loss should run")
+        finally:
+            harness.pool.stop_workers(timeout=harness.job_timeout)
+        again = harness.get(job.id)
+        assert (again.status, again.attempts) == (JobStatus.lost, 1), (
+            f"a lost job is over: it must not run again: {describe_job(again)}"
+        )

@@ -151,6 +151,11 @@ class EmbeddedWorkerPool(BaseWorkerPool):
             self.start_workers(autostart)
         return None
 
+    def holds_message(self, job_id: str) -> bool:
+        """Whether the queue holds a message of the job: waiting, or taken by a worker (a dead
+        worker's message is taken again once its heartbeat is stale)."""
+        return self.message_queue.holds(job_id)
+
     def cancel(self, job_id: str) -> bool:
         return self.message_queue.remove_untaken(job_id)
 

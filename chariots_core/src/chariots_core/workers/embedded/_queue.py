@@ -136,6 +136,17 @@ class MessageQueue:
             )
             return _rowcount(result) > 0
 
+    def holds(self, job_id: str) -> bool:
+        """Whether a message of the job is in the queue, taken or not."""
+        self.database.ensure_created()
+        with self.database.session(readonly=True) as session:
+            found = session.scalar(
+                select(QueuedMessage.id)
+                .where(QueuedMessage.queue == self.name, QueuedMessage.job_id == job_id)
+                .limit(1)
+            )
+            return found is not None
+
     def __len__(self) -> int:
         """How many messages the queue holds, taken or not."""
         self.database.ensure_created()
