@@ -8,6 +8,8 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
+from redis import Redis
+from rq.job import Job as RQJob
 from rq_test_support import DEADLINE, FAST_WORKERS, CLIWorker, eventually
 
 from chariots_core.jobs import Job, JobOptions, JobStatus
@@ -106,3 +108,26 @@ def test_a_simple_worker_killed_mid_job_ends_lost_when_its_heartbeat_stops(
     assert job_pid == worker.pid  # no work horse: the job died with its worker
     lost = app.wait_for_job(job.id, DEADLINE)
     assert (lost.status, lost.attempts, lost.result) == (JobStatus.lost, 1, None)
+
+
+def test_jobs_whose_messages_redis_lost_are_sent_again_and_run(
+    make_pool: Callable[..., RQWorkerPool],
+    make_app: Callable[..., PipelinesServer],
+    redis_client: Redis,
+) -> None:
+    pool = make_pool(**FAST_WORKERS)
+    app = make_app(pool, heartbeat_timeout=0.5)  # checked after 4 heartbeat timeouts: 2 s
+    jobs = [app.submit_job("add_one", number) for number in range(3)]
+    assert all(pool.holds_message(job.id) for job in jobs)
+    for job in jobs:  # as a Redis restarted without persistence loses them
+        redis_client.delete(RQJob.key_for(job.id))
+        for name in pool.queue_names:
+            redis_client.lrem(f"rq:queue:{name}", 0, job.id)
+    assert not any(pool.holds_message(job.id) for job in jobs)
+
+    pool.start_workers(1)
+    finished = [app.wait_for_job(job.id, DEADLINE) for job in jobs]
+
+    assert [(job.status, job.result, job.attempts) for job in finished] == [
+        (JobStatus.done, number + 1, 1) for number in range(3)
+    ]
