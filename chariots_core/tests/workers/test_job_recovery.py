@@ -92,7 +92,8 @@ def test_a_job_its_broker_holds_is_not_sent_again(
 ) -> None:
     job = app.submit_job("add_one", 1)
     store = store_of(app)
-    eventually(lambda: store.queued_to_check(), what="the job queued long enough to be checked")
+    checks = eventually(lambda: store.queued_to_check(), what="the job queued long enough")
+    assert [check.id for check in checks] == [job.id]
 
     recovered = recover_jobs(store, pool)
 

@@ -17,11 +17,5 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-__all__ = [
-    "DEFAULT_PRIORITIES",
-    "DEFAULT_QUEUE",
-    "RQURLError",
-    "RQWorkerPool",
-    "WorkerOptions",
-    "__version__",
-]
+__all__ = ["DEFAULT_PRIORITIES", "DEFAULT_QUEUE", "RQURLError", "RQWorkerPool", "WorkerOptions",
+           "__version__"]  # fmt: skip

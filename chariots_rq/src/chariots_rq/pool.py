@@ -167,14 +167,9 @@ class RQWorkerPool(BaseWorkerPool):
             worker_options = WorkerOptions().replace(**(worker_options or {}))
         self.worker_options: WorkerOptions = worker_options
         self.queues: list[Queue] = [
-            Queue(
-                self.queue_name_for(level),
-                connection=self.redis,
-                serializer=JSONSerializer,
-                **queue_kwargs,
-            )
-            for level in self.priorities
-        ]
+            Queue(self.queue_name_for(lv), connection=self.redis, serializer=JSONSerializer,
+                  **queue_kwargs) for lv in self.priorities
+        ]  # fmt: skip
         #: the worker processes :meth:`start_workers` started
         self.background_workers = BackgroundWorkers("chariots-rq-worker", **_PROCESS_OPTIONS)
         self.url: str | None = None

@@ -4,14 +4,18 @@ kit's supervised worker processes."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq.exceptions import StopRequested
 from rq.serializers import JSONSerializer
 from rq.worker import BaseWorker, SimpleWorker, Worker, WorkerStatus
 
+from chariots_core.workers import kit
 from chariots_core.workers.kit import early_stop, hold_stops_until_ready, prepare_fork
 from chariots_rq import task
 
@@ -43,13 +47,11 @@ class _ChariotsWorkerMixin:
             self.on_ready()
 
     def _shutdown(self) -> None:
-        # RQ stops an idle worker by raising StopRequested from its signal handler, which only
-        # its work loop catches: outside a dequeue (where the raise ends the wait for a job)
-        # and a job, ask the loop to stop instead
+        # RQ stops an idle worker by raising StopRequested from its signal handler, caught only
+        # in its work loop: outside a dequeue (where it ends the wait) and a job, ask the loop
+        self._stop_requested = True  # (a stop, not an outage, ended the loop)
         if self._in_dequeue or self.get_state() == WorkerStatus.BUSY:  # type: ignore[attr-defined]
             super()._shutdown()  # type: ignore[misc]
-        else:
-            self._stop_requested = True
 
     def dequeue_job_and_maintain_ttl(
         self, timeout: int | None, max_idle_time: int | None = None
@@ -65,7 +67,8 @@ class _ChariotsWorkerMixin:
     def teardown(self) -> None:
         if not self._torn_down:
             self._torn_down = True
-            super().teardown()  # type: ignore[misc]
+            with contextlib.suppress(RedisConnectionError, RedisTimeoutError):  # Redis is gone
+                super().teardown()  # type: ignore[misc]
 
     def get_heartbeat_ttl(self, job: RQJob, working_time: float = 0.0) -> int:
         ttl: int = super().get_heartbeat_ttl(job, working_time)  # type: ignore[misc]
@@ -120,18 +123,23 @@ def build_worker(pool: RQWorkerPool, options: WorkerOptions, name: str | None = 
 
 def work(
     pool: RQWorkerPool, options: WorkerOptions, ready: Callable[[], None] | None = None
-) -> bool:
+) -> None:
     """Run one RQ worker in this process until it is stopped (SIGINT or SIGTERM: it finishes the
-    job in hand; a second one: it kills it), calling ``ready()`` once it listens. Returns whether
-    it ran any job."""
+    job in hand; a second one: it kills it), calling ``ready()`` once it listens; through Redis
+    outages, on which RQ's loop quits, it runs again once Redis is back."""
     hold_stops_until_ready()  # RQ installs its handlers once registered and subscribed
-    worker = build_worker(pool, options)
-    worker.on_ready = ready  # type: ignore[attr-defined]
-    try:
-        return bool(worker.work(with_scheduler=True, logging_level=options.logging_level))
-    except BaseException:
-        # a worker stopped before its work loop (RQ tears down only from within it): register
-        # its death and stop its scheduler, or it would stay counted and its process would wait
-        # for the scheduler forever
-        worker.teardown()  # type: ignore[no-untyped-call]
-        raise
+    workers: list[BaseWorker] = []
+
+    def run_once() -> None:
+        workers.append(worker := build_worker(pool, options))
+        worker.on_ready = ready  # type: ignore[attr-defined]
+        try:
+            worker.work(with_scheduler=True, logging_level=options.logging_level)
+        finally:  # a worker stopped before its loop (where RQ tears down) or by an outage
+            worker.teardown()  # type: ignore[no-untyped-call]
+
+    kit.run_through_outages(
+        run_once, answers=pool.redis.ping, what=pool.describe(),
+        stop_requested=lambda: workers[-1]._stop_requested,
+        outage_errors=(RedisConnectionError, RedisTimeoutError),
+    )  # fmt: skip

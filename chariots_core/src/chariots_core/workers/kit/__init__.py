@@ -10,6 +10,7 @@ A pool is a short adapter over its backend; everything else is here:
   ``start_workers``, ``stop_workers`` and ``chariots worker --concurrency N``;
 - :mod:`~chariots_core.workers.kit.work_horse`: one job in a forked child with a hard timeout;
 - :mod:`~chariots_core.workers.kit.forking`: fork hygiene and orphan watchdogs;
+- :mod:`~chariots_core.workers.kit.outages`: a worker loop run again once its broker is back;
 - :mod:`~chariots_core.workers.kit.roster`: a roster of worker heartbeats in the app's database,
   for backends that cannot list their workers.
 
@@ -27,6 +28,7 @@ from chariots_core.workers.kit.forking import (
     stop_when_orphaned,
     when_orphaned,
 )
+from chariots_core.workers.kit.outages import run_through_outages, wait_for_broker
 from chariots_core.workers.kit.processes import (
     BackgroundWorkers,
     WorkerProcesses,
@@ -83,7 +85,9 @@ __all__ = [
     "prepare_fork",
     "run_in_foreground",
     "run_in_work_horse",
+    "run_through_outages",
     "stop_when_orphaned",
+    "wait_for_broker",
     "when_orphaned",
     "with_query",
 ]
