@@ -11,11 +11,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
-from chariots_docs import GLOBAL_SETUP  # noqa: E402
+from chariots_docs import GLOBAL_SETUP
 
 project = "chariots"
 author = "The chariots developers"
-copyright = "the chariots developers"  # noqa: A001
+copyright = "the chariots developers"
 
 extensions = [
     "sphinx.ext.autodoc",
@@ -57,15 +57,24 @@ autodoc_inherit_docstrings = False  # not SQLAlchemy's or Flask's docstrings on 
 # chariots' private modules (the public names that stand for them are documented), and the
 # names that docstrings mention in their own module's scope
 nitpick_ignore_regex = [
-    (r"py:.*", r"(datetime|collections|pathlib|os|enum|abc|signal|multiprocessing|typing|types|"
-     r"threading|concurrent|logging|subprocess|socket|email|json|uuid|io|contextlib)\..*"),
-    (r"py:.*", r"(flask|werkzeug|sqlalchemy|celery|kombu|dramatiq|rq|redis|pluggy|fsspec|click|"
-     r"pytest|_pytest|requests|alembic|sklearn|numpy|pandas|_types|_schema|_orm)(\..*)?"),
+    (
+        r"py:.*",
+        r"(datetime|collections|pathlib|os|enum|abc|signal|multiprocessing|typing|types|"
+        r"threading|concurrent|logging|subprocess|socket|email|json|uuid|io|contextlib)\..*",
+    ),
+    (
+        r"py:.*",
+        r"(flask|werkzeug|sqlalchemy|celery|kombu|dramatiq|rq|redis|pluggy|fsspec|click|"
+        r"pytest|_pytest|requests|alembic|sklearn|numpy|pandas|_types|_schema|_orm)(\..*)?",
+    ),
     (r"py:.*", r"chariots_\w+(\.\w+)*\._\w+(\.\w+)*"),
-    (r"py:.*", r"(TypeDecorator|Dialect|ExternalType|UserDefinedType|BadRequest|Transport|"
-     r"TokenSetting|NodeInput|WorkerProcessTarget|PluginRegistry\..*|Occupation\..*|"
-     r"MessageAction\..*|OPTIONS|POOL_OPTIONS|WORKER_OPTIONS|PIPELINE_INPUT|PIPELINE_OUTPUT|"
-     r"to_json|from_json|_init_model|early_stop|pipeline_callbacks|pipelines_server|"
-     r"pipelines_client|VersionError|PipelinesServer|RQWorkerPool|DramatiqWorkerPool|T|Celery|URL|Broker|Redis|"
-     r"prepare_fork|chariots_(rq|celery)\.task\..*)"),
+    (
+        r"py:.*",
+        r"(TypeDecorator|Dialect|ExternalType|UserDefinedType|BadRequest|Transport|"
+        r"TokenSetting|NodeInput|WorkerProcessTarget|PluginRegistry\..*|Occupation\..*|"
+        r"MessageAction\..*|OPTIONS|POOL_OPTIONS|WORKER_OPTIONS|PIPELINE_INPUT|PIPELINE_OUTPUT|"
+        r"to_json|from_json|_init_model|early_stop|pipeline_callbacks|pipelines_server|"
+        r"pipelines_client|VersionError|PipelinesServer|RQWorkerPool|DramatiqWorkerPool|T|Celery|URL|Broker|Redis|"
+        r"prepare_fork|chariots_(rq|celery)\.task\..*)",
+    ),
 ]

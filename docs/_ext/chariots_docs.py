@@ -153,8 +153,7 @@ def openapi_rst(document: dict[str, Any], label: str) -> list[str]:
                     required = "required" if parameter.get("required") else "optional"
                     schema = json.dumps(parameter.get("schema", {}), sort_keys=True)
                     lines.append(
-                        f"- ``{parameter['name']}`` ({parameter['in']}, {required}): "
-                        f"``{schema}``"
+                        f"- ``{parameter['name']}`` ({parameter['in']}, {required}): ``{schema}``"
                     )
                 lines.append("")
             body = operation.get("requestBody")
