@@ -74,7 +74,7 @@ nitpick_ignore_regex = [
         r"TokenSetting|NodeInput|WorkerProcessTarget|PluginRegistry\..*|Occupation\..*|"
         r"MessageAction\..*|OPTIONS|POOL_OPTIONS|WORKER_OPTIONS|PIPELINE_INPUT|PIPELINE_OUTPUT|"
         r"to_json|from_json|_init_model|early_stop|pipeline_callbacks|pipelines_server|"
-        r"pipelines_client|VersionError|PipelinesServer|RQWorkerPool|DramatiqWorkerPool|T|Celery|URL|Broker|Redis|"
+        r"pipelines_client|VersionError|PipelinesServer|OpStoreServer|RQWorkerPool|DramatiqWorkerPool|T|Celery|URL|Broker|Redis|"
         r"prepare_fork|chariots_(rq|celery)\.task\..*)",
     ),
 ]
