@@ -25,8 +25,12 @@ README = REPOSITORY / "README.md"
 _BLOCK = re.compile(r"^```(?P<language>\w+)\n(?P<code>.*?)^```$", re.MULTILINE | re.DOTALL)
 
 
-def blocks(language: str) -> list[str]:
-    return [m["code"] for m in _BLOCK.finditer(README.read_text()) if m["language"] == language]
+#: chariots-core's README is its wheel's description (the plugins' show snippets of an app)
+CORE_README = REPOSITORY / "chariots_core" / "README.md"
+
+
+def blocks(language: str, readme: Path = README) -> list[str]:
+    return [m["code"] for m in _BLOCK.finditer(readme.read_text()) if m["language"] == language]
 
 
 def test_every_python_block_of_the_readme_runs_as_it_is(tmp_path: Path) -> None:
@@ -42,6 +46,18 @@ def test_every_python_block_of_the_readme_runs_as_it_is(tmp_path: Path) -> None:
 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "JobStatus.done 1" in completed.stdout  # what the README says the job prints
+
+
+def test_the_python_block_of_chariots_cores_readme_runs_as_it_is(tmp_path: Path) -> None:
+    (code,) = blocks("python", CORE_README)
+
+    completed = subprocess.run(
+        [sys.executable, "-c", code + "\nprint(app.name)"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False,
+    )  # fmt: skip
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert completed.stdout.strip().endswith("my_app")
 
 
 def curl_examples() -> list[tuple[list[str], str]]:
