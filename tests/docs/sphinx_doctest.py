@@ -107,6 +107,26 @@ def run_page(
     )
 
 
-def doctest_examples(text: str) -> int:
-    """How many examples (``>>>`` lines) a page has."""
-    return sum(1 for line in text.splitlines() if line.lstrip().startswith(">>>"))
+def doctest_examples(text: str, *, conditional: bool = True) -> int:
+    """How many examples (``>>>`` lines) a page has; with ``conditional=False``, leaving out
+    those of directives with a ``:skipif:`` option (those that need a service)."""
+    count, skipping = 0, False
+    for line in text.splitlines():
+        if line.startswith(".. "):  # a directive (or a comment) at the page's level
+            skipping = False
+        elif line.strip().startswith(":skipif:"):
+            skipping = not conditional
+        elif line.lstrip().startswith(">>>") and not skipping:
+            count += 1
+    return count
+
+
+def rabbitmq_answers() -> bool:
+    """Whether the RabbitMQ of the tests answers (the pages' examples on it run then)."""
+    from chariots_core.testing.services import ServiceUnavailable, find_rabbitmq
+
+    try:
+        find_rabbitmq()
+    except ServiceUnavailable:
+        return False
+    return True
