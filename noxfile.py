@@ -1,5 +1,5 @@
-"""Sessions: tests, lint, types, quickstart, conformance, the wheel checks (dist*), rq, celery,
-dramatiq.
+"""Sessions: tests, lint, types, docs, quickstart, conformance, the wheel checks (dist*), rq,
+celery, dramatiq.
 
 ``nox`` alone runs what CI runs. Every session installs the workspace from ``uv.lock`` into
 its own virtual environment.
@@ -23,6 +23,7 @@ nox.options.default_venv_backend = "uv"
 nox.options.sessions = [
     "lint",
     "types",
+    "docs",
     "tests",
     "quickstart",
     "dist",
@@ -56,15 +57,17 @@ def service_env() -> dict[str, str]:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Every test of the workspace (PostgreSQL and broker tests skip with a reason when absent,
-    except on CI, where they must be there)."""
+    """Run every test of the workspace.
+
+    PostgreSQL and broker tests skip with a reason when absent, except on CI, where they must
+    be there."""
     sync(session, "test")
     session.run("pytest", *(session.posargs or ["-q"]), env=service_env())
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff: lint and formatting."""
+    """Check lint and formatting with ruff."""
     sync(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
@@ -72,21 +75,42 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def types(session: nox.Session) -> None:
-    """mypy, strict, on every distribution's package."""
+    """Check types with mypy, strict, on every distribution's package."""
     sync(session, "types")
     session.run("mypy")
 
 
 @nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site and run every example of it as a doctest.
+
+    The HTML is built with every warning an error (``-W --keep-going -n``); ``sphinx-build -b
+    doctest`` runs the examples against real services: a private Redis (or
+    ``$CHARIOTS_TEST_REDIS_URL``'s), RabbitMQ and PostgreSQL (a missing one fails on CI)."""
+    sync(session, "docs")
+    out = Path(session.create_tmp()).resolve() / "docs"
+    doctrees = out / "doctrees"
+    common = ["-W", "--keep-going", "-n", "-q", "-d", str(doctrees), "docs"]
+    session.run("sphinx-build", "-b", "html", *common, str(out / "html"), *session.posargs)
+    session.run(
+        "sphinx-build", "-b", "doctest", *common, str(out / "doctest"), *session.posargs,
+        env=service_env(),
+    )  # fmt: skip
+    session.log(f"the site: {out / 'html' / 'index.html'}")
+
+
+@nox.session
 def quickstart(session: nox.Session) -> None:
-    """The README's quickstart: train and serve the iris pipelines on SQLite and a folder."""
+    """Run the README's quickstart: train and serve the iris pipelines on SQLite and a folder."""
     sync(session)
     session.run("python", "examples/quickstart.py", *session.posargs)
 
 
 @nox.session
 def dist(session: nox.Session) -> None:
-    """Build the four wheels, install chariots-core[sklearn] from them in a clean venv, run
+    """Check the four wheels: the quickstart and a new project, installed from them alone.
+
+    Build the four wheels, install chariots-core[sklearn] from them in a clean venv, run
     the quickstart there, and make a project with ``chariots new`` (its templates come from the
     wheel) whose own tests must pass."""
     import tempfile
@@ -131,7 +155,7 @@ CONFORMANCE: dict[str, list[list[str]]] = {
 @nox.session
 @nox.parametrize("backend", list(CONFORMANCE))
 def conformance(session: nox.Session, backend: str) -> None:
-    """The worker-pool conformance suite on one backend (``nox -s conformance`` runs them all)."""
+    """Run the worker-pool conformance suite on one backend (``nox -s conformance`` runs all)."""
     sync(session, "test")
     for arguments in CONFORMANCE[backend]:
         session.run("pytest", "-q", "-rs", *arguments, *session.posargs)
@@ -139,7 +163,9 @@ def conformance(session: nox.Session, backend: str) -> None:
 
 @nox.session
 def dist_conformance(session: nox.Session) -> None:
-    """Build chariots-core's wheel (and the example pool's), install them alone in a clean
+    """Run the conformance suite from chariots-core's wheel alone, as a third party would.
+
+    Build chariots-core's wheel (and the example pool's), install them alone in a clean
     venv, and run ``pytest --chariots-worker-pool`` there, outside the repository, as a third
     party would: the suite must need nothing but ``chariots-core[testing]``."""
     import tempfile
@@ -167,15 +193,19 @@ def dist_conformance(session: nox.Session) -> None:
 
 @nox.session
 def tests_rq(session: nox.Session) -> None:
-    """chariots-rq's tests (the conformance suite included) and the seed page's doctest, on a
-    private Redis (and Redis on localhost:6379 for the page: the one there, or a private one)."""
+    """Run chariots-rq's tests and the doctests of the seed page and the workers page.
+
+    The conformance suite is included; all run on a private Redis (and Redis on localhost:6379
+    for the seed page: the one there, or a private one)."""
     sync(session, "test")
     session.run("pytest", *(session.posargs or ["-q", "-rs", "chariots_rq/tests", "tests/docs"]))
 
 
 @nox.session
 def dist_rq(session: nox.Session) -> None:
-    """Build the wheels of chariots-core and chariots-rq, ``pip install chariots-core[rq]`` from
+    """Run the conformance suite on RQ from the wheels of chariots-core[rq] alone.
+
+    Build the wheels of chariots-core and chariots-rq, ``pip install chariots-core[rq]`` from
     them in a clean venv (with pytest), start a private Redis, and run there, outside the
     repository, as a user would: ``pytest --chariots-worker-pool rq://127.0.0.1:PORT/0`` (the
     conformance suite; a skipped test fails the session). chariots-rq's own tests run in the
@@ -219,8 +249,10 @@ def dist_rq(session: nox.Session) -> None:
 
 @nox.session
 def tests_celery(session: nox.Session) -> None:
-    """chariots-celery's tests (the conformance suite on Redis and on RabbitMQ included) and its
-    documentation page's doctest (Redis on localhost:6379: the one there, or a private one)."""
+    """Run chariots-celery's tests and its documentation page's doctest.
+
+    The conformance suite on Redis and on RabbitMQ is included; the page runs on a private
+    Redis."""
     sync(session, "test")
     default = ["-q", "-rs", "chariots_celery/tests", "tests/docs/test_celery_page.py"]
     session.run("pytest", *(session.posargs or default), env=service_env())
@@ -228,7 +260,9 @@ def tests_celery(session: nox.Session) -> None:
 
 @nox.session
 def dist_celery(session: nox.Session) -> None:
-    """Build the wheels of chariots-core and chariots-celery, ``pip install
+    """Run the conformance suite on Celery from the wheels of chariots-core[celery] alone.
+
+    Build the wheels of chariots-core and chariots-celery, ``pip install
     chariots-core[celery]`` from them in a clean venv (with pytest), start a private Redis, and
     run there, outside the repository: ``pytest --chariots-worker-pool
     celery+redis://127.0.0.1:PORT/0`` (the conformance suite; a skipped test fails the session).
@@ -279,8 +313,10 @@ def _dist_pool_conformance(session: nox.Session, backend: str, url: str) -> None
 
 @nox.session
 def tests_dramatiq(session: nox.Session) -> None:
-    """chariots-dramatiq's tests (the conformance suite on Redis and RabbitMQ included) and its
-    page's doctest, on a private Redis and the RabbitMQ of ``$CHARIOTS_TEST_RABBITMQ_URL``."""
+    """Run chariots-dramatiq's tests and its documentation page's doctest.
+
+    The conformance suite on Redis and RabbitMQ is included, on a private Redis and the
+    RabbitMQ of ``$CHARIOTS_TEST_RABBITMQ_URL``."""
     sync(session, "test")
     args = session.posargs or [
         "-q",
@@ -293,7 +329,9 @@ def tests_dramatiq(session: nox.Session) -> None:
 
 @nox.session
 def dist_dramatiq(session: nox.Session) -> None:
-    """Build the wheels of chariots-core and chariots-dramatiq, ``pip install
+    """Run the conformance suite on Dramatiq (Redis, RabbitMQ) from the wheels alone.
+
+    Build the wheels of chariots-core and chariots-dramatiq, ``pip install
     chariots-core[dramatiq]`` from them in a clean venv (with pytest), start a private Redis, and
     run there, outside the repository, as a user would: ``pytest --chariots-worker-pool
     dramatiq+redis://127.0.0.1:PORT/0`` (the conformance suite), then the same on RabbitMQ (a

@@ -1,5 +1,5 @@
 """The documentation's doctests: a Redis where the seed page expects one (``Redis()``, that is
-localhost:6379), and the page runner importable by name."""
+localhost:6379), and the page runner (sphinx_doctest) importable by name."""
 
 from __future__ import annotations
 

@@ -1,19 +1,14 @@
-"""``docs/celery.rst``, the seed page's examples on Celery, runs as a doctest with a real Redis
-(where the page's URLs point: localhost:6379) and a real Celery worker."""
+"""``docs/celery.rst``, the seed page's examples on Celery, runs with Sphinx's doctest builder on
+a real Redis and a real Celery worker (``nox -s docs`` runs it with the whole site; this runs it
+alone, with chariots-celery's tests)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import rst_doctest
-from redis import Redis
-from test_workers_page import run_page
+from sphinx_doctest import DOCS, doctest_examples, rabbitmq_answers, run_page
 
-REPOSITORY = Path(__file__).parents[2]
-PAGE = REPOSITORY / "docs" / "celery.rst"
-#: the keys the page's Celery makes in Redis: its queue's (``chariots``) and kombu's bindings
-#: (removed after, but for those that were there before)
-CELERY_KEYS = ("chariots*", "_kombu.*")
+PAGE = DOCS / "celery.rst"
 #: the seed page's three ways to ask for a worker, which the page shows on Celery
 SEED_EXAMPLES = [
     "**using workers for all the pipelines in the app:**",
@@ -22,24 +17,19 @@ SEED_EXAMPLES = [
 ]
 
 
-def test_the_page_runs_as_a_doctest_with_redis_and_a_celery_worker(
-    default_redis: Redis, tmp_path: Path
+def test_the_page_runs_with_sphinx_doctest_on_redis_and_a_celery_worker(
+    chariots_redis_url: str, tmp_path: Path
 ) -> None:
-    existing = celery_keys(default_redis)
-    completed, jobs = run_page(PAGE, tmp_path)
-    try:
-        examples = sum(block.code.count(">>>") for block in rst_doctest.parse(PAGE.read_text()))
-        assert completed.returncode == 0, completed.stdout + completed.stderr
-        assert completed.stdout.strip().endswith(f"celery.rst: {examples} examples, 0 failed")
-        assert len(jobs) == 1  # the one call "using workers for a specific call"
-    finally:
-        made = celery_keys(default_redis) - existing
-        if made:
-            default_redis.delete(*made)
+    text = PAGE.read_text()
+    on_rabbitmq = rabbitmq_answers()  # the page's example on RabbitMQ runs only then
 
+    run = run_page(text, tmp_path, redis_url=chariots_redis_url, record_jobs=True)
 
-def celery_keys(redis: Redis) -> set[bytes]:
-    return {key for pattern in CELERY_KEYS for key in redis.scan_iter(match=pattern, count=1000)}
+    assert run.returncode == 0, run.explain()
+    assert run.failures == 0, run.explain()
+    assert run.tests == doctest_examples(text, conditional=on_rabbitmq), run.explain()
+    # the call "using workers for a specific call", and the same on RabbitMQ
+    assert len(run.jobs) == (2 if on_rabbitmq else 1)
 
 
 def test_the_page_has_the_seed_pages_examples_and_rule() -> None:

@@ -1,27 +1,23 @@
-"""``docs/dramatiq.rst`` runs as a doctest (with ``rst_doctest.py``, in a fresh interpreter, as a
-doc build would) on a real Redis and real Dramatiq workers."""
+"""``docs/dramatiq.rst`` runs with Sphinx's doctest builder on a real Redis and real Dramatiq
+workers (``nox -s docs`` runs it with the whole site; this runs it alone, with
+chariots-dramatiq's tests)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import rst_doctest
+from sphinx_doctest import DOCS, doctest_examples, run_page
 
-PAGE = Path(__file__).parents[2] / "docs" / "dramatiq.rst"
+PAGE = DOCS / "dramatiq.rst"
 
 
-def test_the_dramatiq_page_runs_as_a_doctest_with_redis_and_dramatiq_workers(
+def test_the_dramatiq_page_runs_on_redis_and_dramatiq_workers(
     chariots_redis_url: str, tmp_path: Path
 ) -> None:
-    env = {**os.environ, "CHARIOTS_DOCS_REDIS_URL": chariots_redis_url}
-    completed = subprocess.run(
-        [sys.executable, rst_doctest.__file__, str(PAGE)],
-        capture_output=True, text=True, timeout=240, cwd=tmp_path, env=env, check=False,
-    )  # fmt: skip
+    text = PAGE.read_text()
 
-    examples = sum(block.code.count(">>>") for block in rst_doctest.parse(PAGE.read_text()))
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert completed.stdout.strip().endswith(f"dramatiq.rst: {examples} examples, 0 failed")
+    run = run_page(text, tmp_path, redis_url=chariots_redis_url)
+
+    assert run.returncode == 0, run.explain()
+    assert run.failures == 0, run.explain()
+    assert run.tests == doctest_examples(text), run.explain()
