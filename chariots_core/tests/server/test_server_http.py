@@ -263,3 +263,30 @@ def test_pipeline_names_are_unique_in_an_app(tmp_path: Path) -> None:
             op_store_client=OpStore(path=tmp_path),
             import_name="dupes",
         )
+
+
+@pytest.mark.parametrize(
+    ("options", "needle"),
+    [
+        ({"delay": 1e300}, "'delay' must be"),
+        ({"ttl": 1e300}, "'ttl' must be"),
+        ({"timeout": 1e300}, "'timeout' must be"),
+        ({"retry_interval": 1e300}, "'retry_interval' must be"),
+        ({"priority": 2**70}, "'priority' must be"),
+        ({"retries": 10**9}, "'retries' must be"),
+    ],
+)
+def test_job_options_out_of_range_are_400s_and_record_nothing(
+    app: PipelinesServer, http: Any, options: dict[str, Any], needle: str
+) -> None:
+    """Values a database or a clock cannot honour (a date past year 9999, an integer past 64
+    bits) are refused at submit, naming the option and its range; no job is recorded."""
+    answer = http.post(
+        "/pipelines/add_one/main",
+        json={"pipeline_input": 1, "use_worker": True, "job_options": options},
+    )
+
+    assert answer.status_code == 400
+    message = answer.get_json()["message"]
+    assert needle in message and "between" in message, message
+    assert app.list_jobs() == ([], 0)

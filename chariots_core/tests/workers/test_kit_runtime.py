@@ -206,7 +206,7 @@ def test_a_cancel_or_a_stopped_worker_ends_the_run_as_such(
 ) -> None:
     message = claimed(app, "add_one", "worker-a", retries=retries)
 
-    outcome = fail_run(message, None, error, native_status="seen by the backend")
+    outcome = fail_run(message, "worker-a", error, native_status="seen by the backend")
 
     job = app.get_job(message.job_id)
     assert (outcome.status, job.status, job.native_status) == (
@@ -265,3 +265,25 @@ def test_a_work_horse_gives_back_its_runs_outcome(app: PipelinesServer) -> None:
 
     assert (outcome.action, outcome.status) == (MessageAction.ack, JobStatus.done)
     assert app.get_job(message.job_id).result == 42
+
+
+def test_a_backend_s_word_that_a_worker_abandoned_the_job_ends_only_that_worker_s_run(
+    app: PipelinesServer,
+) -> None:
+    """RQ names the dead worker, not its pid: the run ended is the one whose worker id names it;
+    a run of another worker (the job was sent again since) is left alone, as is a live run when
+    the backend names no worker."""
+    message = claimed(app, "add_one", "host:1:rq-alive", retries=1)
+    abandoned = WorkerStopped("abandoned")
+
+    assert fail_run(message, None, abandoned, worker_suffix=":rq-dead").action is (
+        MessageAction.drop
+    )
+    assert fail_run(message, None, abandoned).action is MessageAction.drop  # it beats
+    assert app.get_job(message.job_id).status is JobStatus.running
+
+    outcome = fail_run(message, None, abandoned, worker_suffix=":rq-alive")
+    assert (outcome.status, app.get_job(message.job_id).status) == (
+        JobStatus.queued,
+        JobStatus.queued,
+    )
