@@ -18,6 +18,7 @@ import os
 import platform
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 HERE = Path(__file__).resolve().parent
+warnings.filterwarnings("ignore", message=".*superuser privileges.*")
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
@@ -88,19 +90,15 @@ def run_rows(selected: list[Row], repeats: int, n_throughput: int, n_latency: in
         collected: dict[str, dict[str, list[Sample]]] = {
             side: {name: [] for name in PAYLOADS} for side in systems
         }
-        for repeat in range(repeats):
-            order = ["chariots", "raw"] if repeat % 2 == 0 else ["raw", "chariots"]
-            for side in order:
-                system = systems[side]
-                with system.running():
-                    for name, payload in PAYLOADS.items():
-                        got = sample(system, payload, n_throughput, n_latency)
-                        collected[side][name].append(got)
-                        print(
-                            f"   {side:8} {name:10} {got.throughput:8.1f} jobs/s "
-                            f"p50 {got.p50:7.1f} ms",
-                            flush=True,
-                        )
+        try:
+            for repeat in range(repeats):
+                order = ["chariots", "raw"] if repeat % 2 == 0 else ["raw", "chariots"]
+                for side in order:
+                    _measure(side, systems[side], collected[side], n_throughput, n_latency)
+        except Exception as error:  # one row's failure is reported, the others still run
+            row.skipped = f"failed: {type(error).__name__}: {error}"
+            print(f"   {row.skipped}", flush=True)
+            continue
         row.results = {
             side: {name: median_sample(samples) for name, samples in per.items()}
             for side, per in collected.items()
@@ -108,6 +106,23 @@ def run_rows(selected: list[Row], repeats: int, n_throughput: int, n_latency: in
         pool = getattr(systems["chariots"], "pool", None)
         if pool is not None:
             pool.close()
+
+
+def _measure(
+    side: str,
+    system: Runnable,
+    collected: dict[str, list[Sample]],
+    n_throughput: int,
+    n_latency: int,
+) -> None:
+    with system.running():
+        for name, payload in PAYLOADS.items():
+            got = sample(system, payload, n_throughput, n_latency)
+            collected[name].append(got)
+            print(
+                f"   {side:8} {name:10} {got.throughput:8.1f} jobs/s p50 {got.p50:7.1f} ms",
+                flush=True,
+            )
 
 
 # -- the sync path ----------------------------------------------------------------------------
@@ -164,10 +179,10 @@ def job_cost(redis_url: str) -> dict[str, dict[str, float]]:
     """What one job costs, submit and run counted apart: SQL statements, write transactions,
     and (RQ) Redis commands; the worker side runs in this process (``run_job``), as a forked
     work horse or a worker thread would run it."""
+    import chariots_backends as cb
     from redis import Redis
     from storage import SQLCounter
 
-    import chariots_backends as cb
     from chariots_core.jobs import JobMessage
     from chariots_core.workers import run_job
 
@@ -186,7 +201,8 @@ def job_cost(redis_url: str) -> dict[str, dict[str, float]]:
         with runs.counting(engine):  # the embedded worker's take and delete are its own
             for message in _take_messages(name, pool, handles):
                 outcome = run_job(JobMessage.from_json(message))
-                assert outcome.status is not None and outcome.status.value == "done", outcome
+                assert outcome.status is not None, outcome
+                assert outcome.status.value == "done", outcome
         out[name] = {
             "submit statements": submit.statements / n,
             "submit writes": submit.writes / n,
@@ -223,10 +239,9 @@ def _commands(redis: Any) -> int:
 
 def idle_broker_commands(seconds: float) -> dict[str, float]:
     """Redis commands per second with one idle worker: chariots' RQ pool, raw ``rq Worker``."""
-    from redis import Redis
-
     import chariots_backends as cb
     import raw_backends as rb
+    from redis import Redis
 
     redis = Redis.from_url(os.environ[REDIS_ENV])
     out = {}
@@ -240,7 +255,7 @@ def idle_broker_commands(seconds: float) -> dict[str, float]:
             before = _commands(redis)
             time.sleep(seconds)
             # the INFO calls themselves count: take them out
-            out[name] = (_commands(redis) - before - 1) / seconds
+            out[name] = max(0, _commands(redis) - before - 1) / seconds
     return out
 
 
@@ -297,10 +312,10 @@ def print_report(report: dict[str, Any]) -> str:
 
 
 def chart(report: dict[str, Any], path: Path) -> None:
-    import matplotlib
+    import matplotlib  # type: ignore[import-not-found, unused-ignore]
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # type: ignore[import-not-found, unused-ignore]
 
     done = [row for row in report["rows"] if not row["skipped"]]
     if not done:

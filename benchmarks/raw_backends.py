@@ -124,9 +124,10 @@ class RawDramatiq:
         from dramatiq.results import Results
         from dramatiq.results.backends.redis import RedisBackend
 
-        self.broker = RedisBroker(url=redis_url())
-        self.broker.add_middleware(Results(backend=RedisBackend(url=redis_url())))
-        self.actor: Any = dramatiq.actor(
+        self.broker = RedisBroker(url=redis_url())  # type: ignore[no-untyped-call]
+        self.backend = RedisBackend(url=redis_url())  # type: ignore[no-untyped-call]
+        self.broker.add_middleware(Results(backend=self.backend))  # type: ignore[no-untyped-call]
+        self.actor: Any = dramatiq.actor(  # type: ignore[call-overload]
             work, broker=self.broker, actor_name="bench_work", queue_name="bench_raw_dramatiq",
             store_results=True,
         )  # fmt: skip
@@ -152,7 +153,7 @@ class RawDramatiq:
         return self.actor.send(payload)
 
     def wait(self, handle: Any) -> None:
-        handle.get_result(block=True, timeout=60_000)
+        handle.get_result(backend=self.backend, block=True, timeout=60_000)
 
 
 def _until(check: Callable[[], bool], timeout: float = 30.0) -> None:

@@ -79,7 +79,7 @@ def _fill(store: JobStore, app: str, start: int, stop: int) -> list[str]:
     with store.database.engine.begin() as connection:
         for chunk in range(0, len(rows), 5000):
             connection.execute(insert(JobRecord), rows[chunk : chunk + 5000])
-    return [row["id"] for row in rows]
+    return [str(row["id"]) for row in rows]
 
 
 def _median_ms(action: Any, repeats: int) -> float:
