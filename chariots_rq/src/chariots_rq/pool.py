@@ -251,6 +251,10 @@ class RQWorkerPool(BaseWorkerPool):
             job = queue.enqueue(task.RUN_MESSAGE, text, **kwargs)
         return str(job.get_status(refresh=False).value)
 
+    def native_status_on_submit(self, message: JobMessage) -> str | None:
+        """RQ's status of a job :meth:`submit` enqueues (recorded with the job's record)."""
+        return "scheduled" if message.options.delay else "queued"
+
     def cancel(self, job_id: str) -> bool:
         """Cancel the RQ job if it has not started, stop it if it runs (its worker kills the
         work horse, and the job ends ``cancelled``). ``False`` when RQ has no such job or it
