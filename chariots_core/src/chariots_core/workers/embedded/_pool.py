@@ -148,8 +148,11 @@ class EmbeddedWorkerPool(BaseWorkerPool):
         return None
 
     def rows_with_record(self, message: JobMessage, database: Database) -> Sequence[object]:
-        """The queue's row, written with the job's record when the queue is in its database."""
+        """The queue's row, written with the job's record when the queue is in its database
+        (unless a subclass has a ``submit`` of its own: that one is called)."""
         if self._database is None or self._database is not database:
+            return ()
+        if type(self).submit is not EmbeddedWorkerPool.submit:
             return ()
         return [self.message_queue.row_of(message)]
 
