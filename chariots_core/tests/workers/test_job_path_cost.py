@@ -83,8 +83,8 @@ class NativeStatusPool(EmbeddedWorkerPool):
     def native_status_on_submit(self, message: JobMessage) -> str | None:
         return "queued"
 
-    def submit(self, message: JobMessage) -> str | None:
-        super().submit(message)
+    def submitted_with_record(self, message: JobMessage) -> str | None:
+        super().submitted_with_record(message)
         return "queued"
 
 

@@ -99,13 +99,19 @@ class MessageQueue:
                 if taken_by is None
                 else QueuedMessage.taken_by == taken_by
             )
+            take = (
+                update(QueuedMessage)
+                .where(QueuedMessage.id == row_id, still_free)
+                .values(taken_by=worker_id, taken_at=now)
+                .execution_options(synchronize_session=False)
+            )
             with self.database.session() as session:
-                result = session.execute(
-                    update(QueuedMessage)
-                    .where(QueuedMessage.id == row_id, still_free)
-                    .values(taken_by=worker_id, taken_at=now)
-                    .execution_options(synchronize_session=False)
-                )
+                if self.database.engine.dialect.update_returning:  # one statement
+                    text = session.scalar(take.returning(QueuedMessage.message))
+                    if text is not None:
+                        return TakenMessage(row_id, text, taken_by)
+                    continue
+                result = session.execute(take)
                 if _rowcount(result) == 1:
                     text = session.scalar(
                         select(QueuedMessage.message).where(QueuedMessage.id == row_id)
