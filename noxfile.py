@@ -1,5 +1,5 @@
 """Sessions: tests, lint, types, docs, quickstart, conformance, the wheel checks (dist*), rq,
-celery, dramatiq.
+celery, dramatiq, bench (not run by ``nox`` alone).
 
 ``nox`` alone runs what CI runs. Every session installs the workspace from ``uv.lock`` into
 its own virtual environment.
@@ -460,3 +460,17 @@ def _answers_ping(port: int) -> bool:
             return connection.recv(16).startswith(b"+PONG")
     except OSError:
         return False
+
+
+# -- the benchmark ------------------------------------------------------------------------------
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The job path's benchmark (``benchmarks/bench.py``): chariots beside raw RQ, Celery and
+    Dramatiq, the sync path, listing and lookup, a job's SQL and broker cost; prints the table
+    and writes ``bench.png`` and ``bench.json`` (``nox -s bench -- --quick``: a smoke run).
+    Not among the default sessions: it takes minutes and wants a quiet machine."""
+    sync(session, "test")
+    session.install("matplotlib")
+    session.run("python", "benchmarks/bench.py", *session.posargs)

@@ -288,5 +288,6 @@ def test_job_options_out_of_range_are_400s_and_record_nothing(
 
     assert answer.status_code == 400
     message = answer.get_json()["message"]
-    assert needle in message and "between" in message, message
+    assert needle in message, message
+    assert "between" in message, message
     assert app.list_jobs() == ([], 0)

@@ -214,8 +214,7 @@ class RQWorkerPool(BaseWorkerPool):
     # -- jobs -----------------------------------------------------------------------------------
 
     def submit(self, message: JobMessage) -> str | None:
-        """Enqueue an RQ job naming :func:`chariots_rq.task.run_message` with the message as
-        its one argument (JSON text); returns RQ's status (``queued``, or ``scheduled``)."""
+        """Enqueue an RQ job of :func:`chariots_rq.task.run_message` (the message its argument)."""
         options = message.options
         timeout = options.timeout if options.timeout is not None else self.timeout
         kwargs: dict[str, Any] = {
@@ -245,6 +244,10 @@ class RQWorkerPool(BaseWorkerPool):
         """Whether RQ has the job waiting to start (a started one's worker may be dead)."""
         status = self.redis.hget(RQJob.key_for(job_id), "status")
         return status is not None and RQJobStatus(_text(status)) in _NOT_STARTED
+
+    def native_status_on_submit(self, message: JobMessage) -> str | None:
+        """RQ's status of a job :meth:`submit` enqueues (recorded with the job's record)."""
+        return "scheduled" if message.options.delay else "queued"
 
     def cancel(self, job_id: str) -> bool:
         """Cancel the RQ job if it has not started, stop it if it runs (its worker kills the

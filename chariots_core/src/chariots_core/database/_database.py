@@ -35,7 +35,9 @@ class Database:
 
     def __init__(self, url: str | URL, *, engine_options: Mapping[str, Any] | None = None) -> None:
         self.url = normalize_url(url)
-        options: dict[str, Any] = {"pool_pre_ping": True}
+        # a pooled connection to a server may have been dropped: test it at checkout (a file
+        # database's connection cannot be, and the test was a statement per session)
+        options: dict[str, Any] = {"pool_pre_ping": self.url.get_backend_name() != "sqlite"}
         sqlite_path = sqlite_file_path(self.url)
         if sqlite_path is not None:
             sqlite_path.parent.mkdir(parents=True, exist_ok=True)

@@ -58,6 +58,8 @@ class JobRecord(Base):
         Index("ix_chariots_jobs_status_heartbeat", "status", "heartbeat_at"),
         Index("ix_chariots_jobs_expires_at", "expires_at"),
         Index("ix_chariots_jobs_status_queued", "status", "queued_at"),
+        # GET /jobs?status=...: newest first within an app and a status (migration 0007)
+        Index("ix_chariots_jobs_app_status_submitted", "app", "status", "submitted_at"),
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -87,10 +88,15 @@ class JobStore:
         job_id: str | None = None,
         message_digest: str | None = None,
         message: str | None = None,
+        *,
+        native_status: str | None = None,
+        with_rows: Sequence[object] = (),
     ) -> Job:
         """Record a new ``queued`` job and return it, with the digest of its message (which a
         worker's message must match) and the message (which the core sends again when it must:
-        see :func:`chariots_core.workers.recover_jobs`)."""
+        see :func:`chariots_core.workers.recover_jobs`), in one write transaction with
+        ``with_rows`` (the embedded queue's row for the job, when the queue lives in this
+        database)."""
         options = options or JobOptions()
         now = utc_now()
         record = JobRecord(
@@ -108,9 +114,11 @@ class JobStore:
             queued_at=now,
             resubmits=0,
             resend=False,
+            native_status=native_status,
         )
         with self._session() as session:
             session.add(record)
+            session.add_all(with_rows)
         return Job.from_record(record)
 
     def get(self, job_id: str) -> Job:
@@ -177,18 +185,23 @@ class JobStore:
 
     def wait(self, job_id: str, timeout: float, *, tick: Callable[[], object] | None = None) -> Job:
         """The job once it is finished, or as it stands when ``timeout`` seconds have passed
-        (``tick`` is called before each look: a server recovers dead workers' jobs there)."""
+        (``tick`` is called before each look: a server recovers dead workers' jobs there).
+
+        A job that ends in this process (a worker thread, an in-process cancel) wakes the
+        waiter at once; one that ends elsewhere is seen at the next look (every 5 ms at first,
+        growing to 100 ms)."""
         deadline = time.monotonic() + max(0.0, timeout)
-        interval = 0.01
+        interval = 0.005
         while True:
             if tick is not None:
                 tick()
+            seen = _ENDS.count
             job = self.get(job_id)
             remaining = deadline - time.monotonic()
             if job.status.is_finished or remaining <= 0:
                 return job
-            time.sleep(min(interval, remaining))
-            interval = min(interval * 1.5, 0.25)
+            _ENDS.wait_after(seen, min(interval, remaining))
+            interval = min(interval * 1.25, 0.1)
 
     def cancel(self, job_id: str) -> Job:
         """Cancel a queued job now; ask a running one to stop at its next node; leave a finished
@@ -207,6 +220,7 @@ class JobStore:
                 .values(cancel_requested=True)
                 .execution_options(synchronize_session=False)
             )
+        _ENDS.notify()
         return self.get(job_id)
 
     # -- worker side ------------------------------------------------------------------------
@@ -236,7 +250,7 @@ class JobStore:
             ]
         )
         with self._session() as session:
-            result = session.execute(
+            claim = (
                 update(JobRecord)
                 .where(
                     JobRecord.id == job_id,
@@ -273,7 +287,10 @@ class JobStore:
                 )
                 .execution_options(synchronize_session=False)
             )
-            if _rowcount(result) != 1:
+            if _returning(session):  # one statement: the update gives the record back
+                row = session.execute(claim.returning(*_COLUMNS)).first()
+                return None if row is None else Job.from_record(_record_of(row))
+            if _rowcount(session.execute(claim)) != 1:
                 return None
             record = session.get(JobRecord, job_id)
             assert record is not None
@@ -290,14 +307,25 @@ class JobStore:
         if progress is not None:
             values["progress_done"], values["progress_total"] = progress
         with self._session() as session:
-            result = session.execute(
+            beat = (
                 update(JobRecord)
                 .where(*_run_of(job_id, worker_id))
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
+            if _returning(session):
+                cancel = session.execute(beat.returning(JobRecord.cancel_requested)).first()
+                return True if cancel is None else bool(cancel[0])
+            result = session.execute(beat)
             if _rowcount(result) != 1:
                 return True
+            return bool(
+                session.scalar(select(JobRecord.cancel_requested).where(JobRecord.id == job_id))
+            )
+
+    def cancel_requested(self, job_id: str) -> bool:
+        """Whether a cancel was asked for the job (a read: no write lock)."""
+        with self._session(readonly=True) as session:
             return bool(
                 session.scalar(select(JobRecord.cancel_requested).where(JobRecord.id == job_id))
             )
@@ -314,10 +342,12 @@ class JobStore:
         versions_saved: dict[str, str] | None = None,
         progress: tuple[int, int] | None = None,
         native_status: str | None = None,
+        options: JobOptions | None = None,
     ) -> bool:
         """Record the end of this worker's run (``done``, ``failed``, ``cancelled``, ``lost``;
         ``queued`` for a failed run that will be retried). Returns whether the record took it: a
-        worker whose job was taken from it (lost and claimed again) cannot overwrite the new run."""
+        worker whose job was taken from it (lost and claimed again) cannot overwrite the new run.
+        ``options``: the job's, when the caller has them (spares reading them for the TTL)."""
         now = utc_now()
         values: dict[str, Any] = {
             "status": status.value,
@@ -341,8 +371,12 @@ class JobStore:
         elif status is JobStatus.queued:
             values["queued_at"] = now
         with self._session() as session:
-            ttl = session.scalar(select(JobRecord.options).where(JobRecord.id == job_id))
             if status.is_finished:
+                ttl = (
+                    options.to_json()
+                    if options is not None
+                    else session.scalar(select(JobRecord.options).where(JobRecord.id == job_id))
+                )
                 values["expires_at"] = now + timedelta(seconds=self._ttl(ttl))
             updated = session.execute(
                 update(JobRecord)
@@ -350,7 +384,10 @@ class JobStore:
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
-            return _rowcount(updated) == 1
+            took = _rowcount(updated) == 1
+        if took and status.is_finished:
+            _ENDS.notify()
+        return took
 
     def set_native_status(self, job_id: str, native_status: str) -> None:
         """Record what the backend calls a queued job's state (the submitter's view: once a
@@ -381,7 +418,10 @@ class JobStore:
                 )
                 .execution_options(synchronize_session=False)
             )
-            return _rowcount(updated) == 1
+            took = _rowcount(updated) == 1
+        if took:
+            _ENDS.notify()
+        return took
 
     def worker_gone(
         self, job_id: str, worker_id: str | None, reason: str, native_status: str | None = None
@@ -621,3 +661,43 @@ def _has_runs_left() -> Any:
 
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+#: the columns of a job's record, as ``UPDATE ... RETURNING`` gives them back
+_COLUMNS = tuple(JobRecord.__table__.columns)
+
+
+def _returning(session: Session) -> bool:
+    """Whether the database gives rows back from an ``UPDATE`` (SQLite >= 3.35, PostgreSQL)."""
+    bind = session.get_bind()
+    return bool(getattr(bind.dialect, "update_returning", False))
+
+
+def _record_of(row: Any) -> JobRecord:
+    """A detached record built from a ``RETURNING`` row (read only: never added to a session)."""
+    record = JobRecord()
+    for column, value in zip(_COLUMNS, row, strict=True):
+        setattr(record, column.key, value)
+    return record
+
+
+class _Ends:
+    """Jobs ending in this process: a waiter sleeps until the next end, or its look is due."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._condition = threading.Condition()
+
+    def notify(self) -> None:
+        with self._condition:
+            self.count += 1
+            self._condition.notify_all()
+
+    def wait_after(self, seen: int, timeout: float) -> None:
+        """Sleep up to ``timeout`` seconds unless a job ended since ``seen`` was read."""
+        with self._condition:
+            if self.count == seen:
+                self._condition.wait(timeout)
+
+
+_ENDS = _Ends()

@@ -233,6 +233,10 @@ class PipelinesServer(JsonApiServer):
         )
         body = message.canonical_body()  # refuses an input that is not JSON before any record
         pool = self.worker_pool
+        # one write: the record, with what the backend will call the job and, for a queue that
+        # lives in the job store's database (the embedded pool's), the job's row in it
+        upfront = pool.native_status_on_submit(message)
+        rows = pool.rows_with_record(message, store.database)
         job = store.create(
             self.name,
             name,
@@ -240,9 +244,11 @@ class PipelinesServer(JsonApiServer):
             job_id=message.job_id,
             message_digest=digest_of(body),
             message=body.decode(),
+            native_status=upfront,
+            with_rows=rows,
         )
         try:
-            native_status = pool.submit(message)
+            native_status = pool.submitted_with_record(message) if rows else pool.submit(message)
         except Exception as error:
             store.fail_unstarted(
                 job.id, {"type": type(error).__name__, "message": str(error), "traceback": None}
@@ -251,7 +257,7 @@ class PipelinesServer(JsonApiServer):
                 f"the worker pool ({pool.describe()}) refused job {job.id}: "
                 f"{type(error).__name__}: {error}"
             ) from error
-        if native_status is not None:
+        if native_status is not None and native_status != upfront:
             store.set_native_status(job.id, native_status)
         from chariots_core.workers import lifecycle_hooks
 

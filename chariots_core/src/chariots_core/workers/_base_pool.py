@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from chariots_core.errors import WorkerPoolError
 from chariots_core.workers._capabilities import Capability
 
 if TYPE_CHECKING:
+    from chariots_core.database import Database
     from chariots_core.jobs import JobMessage
     from chariots_core.pipelines import PipelinesServer
 
@@ -45,6 +46,24 @@ class BaseWorkerPool(ABC):
     @abstractmethod
     def submit(self, message: JobMessage) -> str | None:
         """Put the job on the queue; return the backend's name for its state, if any."""
+
+    def native_status_on_submit(self, message: JobMessage) -> str | None:
+        """What the backend will call the job once :meth:`submit` queues it, when the pool
+        knows it beforehand: recorded with the job's record, in its one write (a different
+        answer from ``submit`` is recorded after it). ``None`` by default."""
+        return None
+
+    def rows_with_record(self, message: JobMessage, database: Database) -> Sequence[object]:
+        """Rows of the pool's own queue to write with the job's record, in its one transaction,
+        when that queue lives in the job store's ``database`` (the embedded pool's); the job is
+        then queued by that write, and :meth:`submitted_with_record` is called instead of
+        :meth:`submit`. None by default."""
+        return ()
+
+    def submitted_with_record(self, message: JobMessage) -> str | None:
+        """The job's rows of :meth:`rows_with_record` are written: what ``submit`` does beside
+        queueing (start workers, wake them)."""
+        return None
 
     def cancel(self, job_id: str) -> bool:
         """Remove a queued job from the backend's queue; ``True`` if the backend did.

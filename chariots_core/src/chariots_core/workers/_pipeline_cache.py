@@ -34,7 +34,9 @@ class PipelineCache:
     def borrow(
         self, app: object, pipeline: Pipeline, op_store_client: BaseOpStoreClient
     ) -> Iterator[Pipeline]:
-        latest = op_store_client.get_latest_versions(pipeline.op_names())
+        loadable = loadable_op_names(pipeline)
+        # a pipeline with nothing to load asks the op store nothing
+        latest = op_store_client.get_latest_versions(loadable) if loadable else {}
         signature = tuple(sorted((name, str(saved.version)) for name, saved in latest.items()))
         loaded = None
         with self._lock:
@@ -54,6 +56,18 @@ class PipelineCache:
     def clear(self) -> None:
         with self._lock:
             self._free.clear()
+
+
+def loadable_op_names(pipeline: Pipeline) -> list[str]:
+    """The names of the ops of ``pipeline`` (and of the pipelines nested in it) that the op
+    store can hold a saved state of."""
+    names: list[str] = []
+    for node in pipeline.nodes:
+        if isinstance(node.op, Pipeline):
+            names.extend(loadable_op_names(node.op))
+        elif node.is_loadable:
+            names.append(node.name)
+    return names
 
 
 def private_copy(pipeline: Pipeline) -> Pipeline:

@@ -222,12 +222,16 @@ def _job_store(app: PipelinesServer) -> JobStore:
 
 
 def _job_finished(store: JobStore, job_id: str) -> None:
-    """Fire ``chariots_job_finished`` with the job as recorded."""
+    """Fire ``chariots_job_finished`` with the job as recorded (read only when some observer or
+    plugin implements the hook)."""
+    relay = lifecycle_hooks()
+    if not relay.chariots_job_finished.get_hookimpls():
+        return
     try:
         finished = store.get(job_id)
     except LookupError:
         return
-    lifecycle_hooks().chariots_job_finished(job=finished)
+    relay.chariots_job_finished(job=finished)
 
 
 def _not_yet_due(store: JobStore, message: JobMessage) -> RunOutcome | None:
@@ -315,6 +319,7 @@ class _JobRun(PipelineCallback):
         self.done = 0
         self.cancel_requested = threading.Event()
         self.stopped = threading.Event()
+        self.last_beat = time.monotonic()  # the claim was a beat
 
     # -- PipelineCallback: between nodes ------------------------------------------------------
 
@@ -333,7 +338,13 @@ class _JobRun(PipelineCallback):
         if pipeline.name != self.message.pipeline:
             return  # a node of a nested pipeline
         self.done += 1
-        if self.store.heartbeat(self.job.id, self.worker_id, (self.done, self.total)):
+        if self.done >= self.total:
+            return  # the end records the progress; no node is left to cancel
+        if time.monotonic() - self.last_beat >= self.heartbeat_interval:
+            self.last_beat = time.monotonic()
+            if self.store.heartbeat(self.job.id, self.worker_id, (self.done, self.total)):
+                self.cancel_requested.set()
+        elif self.store.cancel_requested(self.job.id):  # a read, before the next node
             self.cancel_requested.set()
 
     # -- the run ------------------------------------------------------------------------------
@@ -410,6 +421,7 @@ class _JobRun(PipelineCallback):
                 versions_loaded=versions_loaded,
                 versions_saved=versions_saved,
                 progress=progress,
+                options=self.message.options,
             )
         except Exception as refused:
             # a run whose end the store refuses (a result it cannot hold) fails the job once,
@@ -449,7 +461,9 @@ class _JobRun(PipelineCallback):
     def _beat(self) -> None:
         while not self.stopped.wait(self.heartbeat_interval):
             try:
-                if self.store.heartbeat(self.job.id, self.worker_id):
+                self.last_beat = time.monotonic()
+                progress = (self.done, self.total) if self.total else None
+                if self.store.heartbeat(self.job.id, self.worker_id, progress):
                     self.cancel_requested.set()
             except Exception:  # a missed beat is retried at the next interval
                 logger.warning("heartbeat of job %s failed", self.job.id, exc_info=True)

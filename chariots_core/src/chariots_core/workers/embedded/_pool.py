@@ -7,7 +7,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -144,12 +144,29 @@ class EmbeddedWorkerPool(BaseWorkerPool):
 
     def submit(self, message: JobMessage) -> str | None:
         self.message_queue.put(message)
+        self._autostart()
+        return None
+
+    def rows_with_record(self, message: JobMessage, database: Database) -> Sequence[object]:
+        """The queue's row, written with the job's record when the queue is in its database
+        (unless a subclass has a ``submit`` of its own: that one is called)."""
+        if self._database is None or self._database is not database:
+            return ()
+        if type(self).submit is not EmbeddedWorkerPool.submit:
+            return ()
+        return [self.message_queue.row_of(message)]
+
+    def submitted_with_record(self, message: JobMessage) -> str | None:
+        self.message_queue.wake()
+        self._autostart()
+        return None
+
+    def _autostart(self) -> None:
         with self._lock:
             autostart = 0 if self._autostarted else self.autostart
             self._autostarted = True
         if autostart:
             self.start_workers(autostart)
-        return None
 
     def holds_message(self, job_id: str) -> bool:
         """Whether the queue holds a message of the job: waiting, or taken by a worker (a dead

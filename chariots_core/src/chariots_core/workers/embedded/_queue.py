@@ -8,6 +8,8 @@ stale (see :class:`~chariots_core.workers.kit.WorkerRoster`) may be taken again.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,21 +42,33 @@ class MessageQueue:
         self.database = database
         self.name = name
 
+    def row_of(self, message: JobMessage) -> QueuedMessage:
+        """The queue's row for the message, available after its ``delay`` option, with its
+        ``priority`` (for :meth:`put`, or to write with the job's record)."""
+        delay = message.options.delay or 0.0
+        return QueuedMessage(
+            job_id=message.job_id,
+            queue=self.name,
+            message=message.to_json(),
+            priority=message.options.priority,
+            available_at=utc_now() + timedelta(seconds=delay),
+        )
+
     def put(self, message: JobMessage) -> None:
         """Add the message, available after its ``delay`` option, with its ``priority``."""
-        now = utc_now()
-        delay = message.options.delay or 0.0
         self.database.ensure_created()
         with self.database.session() as session:
-            session.add(
-                QueuedMessage(
-                    job_id=message.job_id,
-                    queue=self.name,
-                    message=message.to_json(),
-                    priority=message.options.priority,
-                    available_at=now + timedelta(seconds=delay),
-                )
-            )
+            session.add(self.row_of(message))
+        self.wake()
+
+    def wake(self) -> None:
+        """Wake this process's workers idle on the queue (a message was put)."""
+        _signal_of(self.database, self.name).notify()
+
+    def wait_for_put(self, timeout: float) -> None:
+        """Sleep until a message is put on the queue in this process, or ``timeout`` seconds
+        (a message put by another process is found at the next look)."""
+        _signal_of(self.database, self.name).wait(timeout)
 
     def take(self, worker_id: str, live_since: datetime) -> TakenMessage | None:
         """Take the next available message for ``worker_id``: highest priority, then earliest
@@ -85,13 +99,19 @@ class MessageQueue:
                 if taken_by is None
                 else QueuedMessage.taken_by == taken_by
             )
+            take = (
+                update(QueuedMessage)
+                .where(QueuedMessage.id == row_id, still_free)
+                .values(taken_by=worker_id, taken_at=now)
+                .execution_options(synchronize_session=False)
+            )
             with self.database.session() as session:
-                result = session.execute(
-                    update(QueuedMessage)
-                    .where(QueuedMessage.id == row_id, still_free)
-                    .values(taken_by=worker_id, taken_at=now)
-                    .execution_options(synchronize_session=False)
-                )
+                if self.database.engine.dialect.update_returning:  # one statement
+                    text = session.scalar(take.returning(QueuedMessage.message))
+                    if text is not None:
+                        return TakenMessage(row_id, text, taken_by)
+                    continue
+                result = session.execute(take)
                 if _rowcount(result) == 1:
                     text = session.scalar(
                         select(QueuedMessage.message).where(QueuedMessage.id == row_id)
@@ -157,6 +177,33 @@ class MessageQueue:
                 .where(QueuedMessage.queue == self.name)
             )
             return int(count or 0)
+
+
+class _PutSignal:
+    """Messages put on one queue in this process, counted, for the workers idle on it."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.condition = threading.Condition()
+
+    def notify(self) -> None:
+        with self.condition:
+            self.count += 1
+            self.condition.notify_all()
+
+    def wait(self, timeout: float) -> None:
+        with self.condition:
+            seen = self.count
+            self.condition.wait_for(lambda: self.count != seen, timeout)
+
+
+_signals: weakref.WeakKeyDictionary[Database, dict[str, _PutSignal]] = weakref.WeakKeyDictionary()
+_signals_lock = threading.Lock()
+
+
+def _signal_of(database: Database, queue: str) -> _PutSignal:
+    with _signals_lock:
+        return _signals.setdefault(database, {}).setdefault(queue, _PutSignal())
 
 
 def _rowcount(result: Any) -> int:

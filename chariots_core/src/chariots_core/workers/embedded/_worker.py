@@ -63,8 +63,9 @@ class WorkerLoop:
             except Exception:  # the database is unreachable, say: try again a little later
                 logger.exception("worker %s failed to take a message", self.worker_id)
                 worked = False
-            if not worked:
-                self.stop.wait(self.poll_interval)
+            if not worked and not self.stop.is_set():
+                # woken by a message put in this process; one put elsewhere: at the next look
+                self.queue.wait_for_put(self.poll_interval)
 
     def work_once(self) -> bool:
         """Take and run one message; whether there was one."""

@@ -1,0 +1,209 @@
+"""What one job costs the job store, counted (never timed): one write transaction to submit it,
+two for a worker to run it (claim, finish), heartbeats only when one is due, and no plugin
+imported in a forked work horse (the parent loaded them before it forked)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from chariots_core.jobs import JobMessage, JobStatus
+from chariots_core.op_store import OpStore
+from chariots_core.op_store.savers import FileSaver
+from chariots_core.pipelines import Pipeline, PipelinesServer
+from chariots_core.pipelines.nodes import Node
+from chariots_core.pipelines.ops import BaseOp
+from chariots_core.workers import BaseWorkerPool, run_job
+from chariots_core.workers import _plugins as plugins
+from chariots_core.workers.embedded import EmbeddedWorkerPool
+from chariots_core.workers.kit import run_in_work_horse
+
+_WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+@dataclass
+class Statements:
+    """The SQL statements run on an engine, and its write transactions (a commit after an
+    ``INSERT``, ``UPDATE`` or ``DELETE``)."""
+
+    texts: list[str] = field(default_factory=list)
+    writes: int = 0
+
+    @property
+    def queries(self) -> list[str]:
+        """The statements but SQLite's ``BEGIN`` (a transaction's start)."""
+        return [text for text in self.texts if not text.startswith("BEGIN")]
+
+    @property
+    def updates(self) -> list[str]:
+        return [text for text in self.texts if text.startswith("UPDATE")]
+
+
+@contextmanager
+def counted(engine: Engine) -> Iterator[Statements]:
+    seen = Statements()
+
+    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        text = " ".join(statement.split())
+        seen.texts.append(text)
+        if text.split(" ", 1)[0].upper() in _WRITES:
+            conn.info["cost_test_wrote"] = True
+
+    def on_commit(conn: Any) -> None:
+        if conn.info.pop("cost_test_wrote", False):
+            seen.writes += 1
+
+    def on_rollback(conn: Any) -> None:
+        conn.info.pop("cost_test_wrote", None)
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    event.listen(engine, "commit", on_commit)
+    event.listen(engine, "rollback", on_rollback)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+        event.remove(engine, "commit", on_commit)
+        event.remove(engine, "rollback", on_rollback)
+
+
+class NativeStatusPool(EmbeddedWorkerPool):
+    """The embedded pool saying, as RQ does, what the backend calls a job it queues."""
+
+    def native_status_on_submit(self, message: JobMessage) -> str | None:
+        return "queued"
+
+    def submitted_with_record(self, message: JobMessage) -> str | None:
+        super().submitted_with_record(message)
+        return "queued"
+
+
+class AddOne(BaseOp):
+    def execute(self, number: int) -> int:
+        return number + 1
+
+
+class Double(BaseOp):
+    def execute(self, number: int) -> int:
+        return number * 2
+
+
+def _app(tmp_path: Path, url: str, pool: BaseWorkerPool) -> PipelinesServer:
+    """An app of two pipelines: ``add_one`` (one node) and ``add_then_double`` (two)."""
+    add_one = Pipeline(
+        [Node(AddOne(), input_nodes=["__pipeline_input__"], output_nodes="__pipeline_output__")],
+        "add_one",
+    )
+    add_then_double = Pipeline(
+        [
+            Node(AddOne(), input_nodes=["__pipeline_input__"], output_nodes="added"),
+            Node(Double(), input_nodes=["added"], output_nodes="__pipeline_output__"),
+        ],
+        "add_then_double",
+    )
+    return PipelinesServer(
+        [add_one, add_then_double],
+        op_store_client=OpStore(url, FileSaver(tmp_path / "ops")),
+        import_name=f"cost_test_{uuid.uuid4().hex[:8]}",
+        worker_pool=pool,
+    )
+
+
+def _engine(app: PipelinesServer) -> Engine:
+    assert app.job_store is not None
+    return app.job_store.database.engine
+
+
+@pytest.mark.parametrize("pool_class", [EmbeddedWorkerPool, NativeStatusPool])
+def test_submit_is_one_write_transaction(
+    tmp_path: Path, sqlite_url: str, pool_class: type[EmbeddedWorkerPool]
+) -> None:
+    app = _app(tmp_path, sqlite_url, pool_class())
+    app.submit_job("add_one", 1)  # the first job creates the schema
+    with counted(_engine(app)) as seen:
+        job = app.submit_job("add_one", 2)
+    assert seen.writes == 1, seen.texts
+    assert app.get_job(job.id).status is JobStatus.queued
+    if pool_class is NativeStatusPool:
+        assert app.get_job(job.id).native_status == "queued"
+
+
+def _queued_message(app: PipelinesServer, pipeline: str, value: Any) -> JobMessage:
+    """A submitted job's message, taken off the embedded queue (as a worker would)."""
+    job = app.submit_job(pipeline, value)
+    pool = app.worker_pool
+    assert isinstance(pool, EmbeddedWorkerPool)
+    taken = pool.message_queue.take("cost-test-taker", datetime.now(timezone.utc))
+    assert taken is not None
+    pool.message_queue.delete(taken.row_id, "cost-test-taker")
+    message = JobMessage.from_json(taken.text)
+    assert message.job_id == job.id
+    return message
+
+
+def test_a_run_writes_its_claim_and_its_end_only(tmp_path: Path, sqlite_url: str) -> None:
+    """No retry, no heartbeat due (the run is far shorter than the heartbeat interval): the
+    worker claims the job and records its end, nothing more; it reads the record no more."""
+    app = _app(tmp_path, sqlite_url, EmbeddedWorkerPool())
+    run_job(_queued_message(app, "add_one", 0))  # a first run loads and caches the pipeline
+    message = _queued_message(app, "add_one", 41)
+    with counted(_engine(app)) as seen:
+        outcome = run_job(message)
+    assert outcome.status is JobStatus.done
+    assert seen.writes <= 2, seen.texts
+    assert len(seen.updates) == 2, seen.updates  # the claim and the end: no heartbeat
+    # no read of the job's record around them (claim ... RETURNING; the end needs no options),
+    # and no op-store query for a pipeline with nothing to load
+    assert len(seen.queries) <= 2, seen.queries
+    assert app.get_job(message.job_id).result == 42
+
+
+def test_a_heartbeat_is_written_only_when_due(tmp_path: Path, sqlite_url: str) -> None:
+    """A pipeline of several nodes beats no more between its nodes than its interval asks."""
+    app = _app(tmp_path, sqlite_url, EmbeddedWorkerPool())
+    run_job(_queued_message(app, "add_then_double", 0))
+    message = _queued_message(app, "add_then_double", 1)
+    with counted(_engine(app)) as seen:
+        outcome = run_job(message, heartbeat_interval=3600)
+    assert outcome.status is JobStatus.done
+    assert len(seen.updates) == 2, seen.updates
+    assert seen.writes <= 2, seen.texts
+    assert app.get_job(message.job_id).progress == (2, 2)
+
+
+def test_no_plugin_is_imported_in_a_forked_work_horse(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker loads the plugins' hooks before it forks: a horse inherits them and imports
+    none (each horse importing every plugin cost hundreds of ms per job)."""
+    registry = plugins._registry
+    monkeypatch.setattr(registry, "_all_loaded", False)  # as in a worker that ran no job yet
+    monkeypatch.setattr(registry, "_loaded", dict(registry._loaded))
+    log = tmp_path / "plugin-loads.log"
+    parent = os.getpid()
+    real_load = type(registry)._load
+
+    def logged_load(self: Any, entry_point: Any) -> Any:
+        if entry_point.name not in self._loaded:
+            with log.open("a") as out:
+                out.write(f"{os.getpid()} {entry_point.name}\n")
+        return real_load(self, entry_point)
+
+    monkeypatch.setattr(type(registry), "_load", logged_load)
+    app = _app(tmp_path, sqlite_url, EmbeddedWorkerPool())
+    message = _queued_message(app, "add_one", 1)
+    outcome = run_in_work_horse(message, "cost-test-worker")
+    assert outcome.status is JobStatus.done
+    loads = log.read_text().split("\n") if log.exists() else []
+    in_horse = [line for line in loads if line and int(line.split()[0]) != parent]
+    assert in_horse == [], f"plugins imported in the work horse: {in_horse}"
