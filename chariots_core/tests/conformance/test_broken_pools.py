@@ -466,8 +466,8 @@ def test_redelivery_declared_but_not_proven_fails_naming_what_would_prove_it(
 
                 return cannot
         """,
-        "test_pool.py::TestNoURL::test_worker_killed_mid_job_is_lost_or_run_again",
-        "test_pool.py::TestCannotKill::test_worker_killed_mid_job_is_lost_or_run_again",
+        "test_pool.py::TestNoURL::test_worker_killed_mid_job_runs_the_job_again_when_it_has_retries",
+        "test_pool.py::TestCannotKill::test_worker_killed_mid_job_runs_the_job_again_when_it_has_retries",
     )
     result.assert_outcomes(failed=1, errors=1)
     result.stdout.fnmatch_lines(

@@ -149,12 +149,16 @@ class EmbeddedWorkerPool(BaseWorkerPool):
 
     def rows_with_record(self, message: JobMessage, database: Database) -> Sequence[object]:
         """The queue's row, written with the job's record when the queue is in its database
-        (unless a subclass has a ``submit`` of its own: that one is called)."""
+        (unless a subclass has a ``submit``, or a queue ``put``, of its own: that one is
+        called)."""
         if self._database is None or self._database is not database:
             return ()
-        if type(self).submit is not EmbeddedWorkerPool.submit:
+        queue = self.message_queue
+        if type(self).submit is not EmbeddedWorkerPool.submit or type(queue).put is not (
+            MessageQueue.put
+        ):
             return ()
-        return [self.message_queue.row_of(message)]
+        return [queue.row_of(message)]
 
     def submitted_with_record(self, message: JobMessage) -> str | None:
         self.message_queue.wake()
