@@ -50,7 +50,7 @@ def test_a_worker_rides_out_a_redis_restart(
     redis_server.stop()
     eventually(lambda: waiting_for_redis(worker), what="the worker waiting for Redis")
     assert worker.process.poll() is None, worker.output
-    RedisServer(redis_server.port).start()  # empty, as a Redis restarted without persistence
+    redis_server.start()  # empty, on the same port: a Redis restarted without persistence
 
     second = app.wait_for_job(app.submit_job("add_one", 2).id, DEADLINE)
     assert (second.status, second.result) == (JobStatus.done, 3)
@@ -77,7 +77,7 @@ def test_a_worker_whose_loop_redis_broke_runs_it_again_once_redis_is_back(
 
     redis_server.stop()  # while the job runs
     eventually(lambda: "does not answer" in worker.output, what="chariots waiting for Redis")
-    RedisServer(redis_server.port).start()
+    redis_server.start()
 
     eventually(lambda: "answers again: going on" in worker.output, what="the loop run again")
     after = app.wait_for_job(app.submit_job("add_one", 2).id, DEADLINE)

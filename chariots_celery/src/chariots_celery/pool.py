@@ -198,13 +198,13 @@ def _broker_of(app: Celery) -> str:
 
 def _new_app(broker: str, transport: str, visibility: float) -> Celery:
     """The pool's own application: JSON only, no results, late acknowledgement, one message
-    per free process."""
+    per free process, a broker out of reach waited for as long as it takes."""
     app = Celery("chariots", broker=broker, set_as_current=False)
     app.conf.update(
         task_serializer="json", accept_content=["json"], result_accept_content=["json"],
         event_serializer="json", task_ignore_result=True, task_acks_late=True,
         task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
-        broker_connection_retry_on_startup=True,
+        broker_connection_retry_on_startup=True, broker_connection_max_retries=None,
         broker_transport_options={"visibility_timeout": visibility} if transport == "redis" else {},
     )  # fmt: skip
     return app

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from celery.signals import worker_ready
 from celery.worker import state
 
+from chariots_core.errors import WorkerPoolError
 from chariots_core.workers.kit import early_stop, hold_stops_until_ready
 
 if TYPE_CHECKING:
@@ -40,11 +41,14 @@ def work(
     state.should_stop = state.should_terminate = None  # as a worker before may have left them
     worker_ready.connect(on_ready, weak=False)
     try:
-        pool.celery_app.Worker(
+        celery_worker = pool.celery_app.Worker(
             hostname=nodename, queues=[pool.queue.name], concurrency=concurrency,
             pool_cls="prefork", prefetch_multiplier=1, optimization="fair", loglevel=level,
             without_mingle=True, without_gossip=True, without_heartbeat=True, task_events=False,
             quiet=True, redirect_stdouts=False,
-        ).start()  # fmt: skip
+        )  # fmt: skip
+        celery_worker.start()
+        if celery_worker.exitcode:  # it gave up (its broker gone past its retries): not a stop
+            raise WorkerPoolError(f"the Celery worker gave up (exit code {celery_worker.exitcode})")
     finally:
         worker_ready.disconnect(on_ready)
