@@ -377,7 +377,9 @@ def test_autostart_0_leaves_the_jobs_to_workers_elsewhere(make_pooled_app: MakeA
     assert get_worker_pool("embedded://?autostart=0").autostart == 0
 
 
-def test_no_autostart_when_a_worker_listens_already(make_pooled_app: MakeApp, sqlite_url: str) -> None:
+def test_no_autostart_when_a_worker_listens_already(
+    make_pooled_app: MakeApp, sqlite_url: str
+) -> None:
     app, pool = make_pooled_app(autostart=None)
     elsewhere = EmbeddedWorkerPool(sqlite_url)  # as a `chariots worker` process on the queue
     elsewhere.start_workers(1)
