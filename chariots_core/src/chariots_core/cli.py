@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import os
 import signal
 import sys
@@ -196,6 +197,7 @@ def serve(app_spec: str | None, host: str, port: int, threads: bool) -> None:
 def worker(app_spec: str | None, pool_spec: str | None, concurrency: int) -> None:
     """Run a worker for an app's jobs, until Ctrl-C or SIGTERM."""
     app = _load_app(app_spec)
+    _log_jobs()
     pool = _worker_pool(app, pool_spec)
     spec = pool_spec if pool_spec is not None else app.worker_pool_spec
     if isinstance(spec, str):
@@ -218,6 +220,20 @@ def worker(app_spec: str | None, pool_spec: str | None, concurrency: int) -> Non
     finally:
         pool.close()
     click.echo("worker stopped")
+
+
+def _log_jobs() -> None:
+    """Log chariots' line for each job (INFO) and the warnings of everything else, unless the
+    app configured logging itself."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.WARNING,
+            format="%(asctime)s %(levelname)s %(message)s",
+            datefmt="%H:%M:%S",
+        )
+    chariots = logging.getLogger("chariots_core")
+    if chariots.level == logging.NOTSET:
+        chariots.setLevel(logging.INFO)
 
 
 def _worker_pool(app: PipelinesServer, pool_spec: str | None) -> BaseWorkerPool:

@@ -7,6 +7,8 @@ the queue's SQL run on PostgreSQL too.
 
 from __future__ import annotations
 
+import logging
+import re
 import sys
 import threading
 import time
@@ -539,3 +541,23 @@ def test_the_embedded_backend_is_registered_through_its_entry_point() -> None:
     assert embedded.loaded
     assert embedded.pools == (EmbeddedWorkerPool,)
     assert embedded.distribution == "chariots-core"
+
+
+def test_each_run_logs_one_line_and_a_failure_the_users_traceback(
+    make_pooled_app: MakeApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    app, pool = make_pooled_app()
+    pool.start_workers(1)
+    with caplog.at_level(logging.INFO, logger="chariots_core.workers.jobs"):
+        done = app.wait_for_job(app.submit_job("add_one", 1).id, timeout=20)
+        failed = app.wait_for_job(app.submit_job("explode", 3).id, timeout=20)
+    records = [r for r in caplog.records if r.name == "chariots_core.workers.jobs"]
+    assert [(r.levelno, r.getMessage().split(":")[0]) for r in records] == [
+        (logging.INFO, f"job {done.id} app={app.name} pipeline=add_one attempt=1"),
+        (logging.ERROR, f"job {failed.id} app={app.name} pipeline=explode attempt=1"),
+    ]
+    assert re.fullmatch(r".*: done in \d+\.\d{3}s", records[0].getMessage())
+    told = records[1].getMessage()
+    assert told.splitlines()[0].endswith("ValueError: exploded on 3")
+    assert "Traceback (most recent call last)" in told
+    assert 'raise ValueError(f"exploded on {value!r}")' in told

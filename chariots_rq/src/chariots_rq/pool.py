@@ -60,7 +60,7 @@ WORKER_OPTIONS: dict[str, UrlOption] = {
     "job_monitoring_interval": Count(30, "seconds between a forking worker's job heartbeats"),
     "maintenance_interval": Count(600, "seconds between cleanups of the queues' registries"),
     "abandoned_after": Count(60, "seconds after a job's last beat it counts abandoned", minimum=0),
-    "logging_level": Choice(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "INFO"),
+    "logging_level": Choice(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "WARNING"),
 }
 #: the pool's own query parameters of ``rq://`` URLs (the rest go to Redis)
 POOL_OPTIONS: dict[str, UrlOption] = {
@@ -87,7 +87,7 @@ class WorkerOptions:
     job_monitoring_interval: int = 30
     maintenance_interval: int = 600
     abandoned_after: int = 60
-    logging_level: str = "INFO"
+    logging_level: str = "WARNING"  # RQ's own lines; chariots logs one line per job
 
     def __post_init__(self) -> None:
         for name, option in WORKER_OPTIONS.items():
@@ -294,7 +294,7 @@ class RQWorkerPool(BaseWorkerPool):
         self, n: int = 1, *, worker_options: WorkerOptions | Mapping[str, Any] | None = None
     ) -> None:
         """Fork ``n`` RQ workers from this process (they run the apps registered here); returns
-        once they listen. Embedded workers log at WARNING unless told otherwise."""
+        once they listen."""
         self.background_workers.start(
             functools.partial(worker.work, self, self._options_for(worker_options)), n
         )
@@ -315,10 +315,7 @@ class RQWorkerPool(BaseWorkerPool):
     ) -> WorkerOptions:
         if isinstance(worker_options, WorkerOptions):
             return worker_options
-        changes = dict(worker_options or {})
-        if self.worker_options.logging_level == WorkerOptions.logging_level:
-            changes.setdefault("logging_level", "WARNING")
-        return self.worker_options.replace(**changes)
+        return self.worker_options.replace(**dict(worker_options or {}))
 
     # -- the rest -------------------------------------------------------------------------------
 

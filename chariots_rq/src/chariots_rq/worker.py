@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rq.exceptions import StopRequested
 from rq.serializers import JSONSerializer
@@ -83,6 +83,10 @@ class _ChariotsWorkerMixin:
             process.join(5)
             process.kill()  # if it still runs
             process.join()
+
+    def handle_exception(self, job: RQJob, *exc_info: Any) -> None:
+        if not isinstance(exc_info[1], task.JobFailed):  # else chariots logged the job's error
+            super().handle_exception(job, *exc_info)  # type: ignore[misc]
 
     def fork_work_horse(self, job: RQJob, queue: Queue) -> None:
         prepare_fork()
