@@ -79,8 +79,10 @@ def types(session: nox.Session) -> None:
 
 @nox.session
 def quickstart(session: nox.Session) -> None:
-    """The README's quickstart: train and serve the iris pipelines on SQLite and a folder."""
-    sync(session)
+    """The README's quickstart: the iris app served, its training run as a job on the embedded
+    pool and followed node by node, its predictions and the job's record, on SQLite and a
+    folder (no broker)."""
+    sync(session, "examples")
     session.run("python", "examples/quickstart.py", *session.posargs)
 
 
@@ -95,7 +97,7 @@ def dist(session: nox.Session) -> None:
     shutil.rmtree(out, ignore_errors=True)
     for package in PACKAGES:
         session.run("uv", "build", "--package", package, "--out-dir", str(out), external=True)
-    session.install("--find-links", str(out), "chariots-core[sklearn,testing]")
+    session.install("--find-links", str(out), "chariots-core[sklearn,testing]", "rich")
     session.run("python", "examples/quickstart.py")
     with tempfile.TemporaryDirectory(prefix="chariots-new-") as folder:
         session.run(
