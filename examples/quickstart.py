@@ -89,7 +89,8 @@ def main() -> None:
             assert species == ["setosa", "versicolor", "virginica"], species
 
             record = client.get_job(submitted.job_id)
-            assert record.started_at is not None and record.finished_at is not None
+            assert record.started_at is not None
+            assert record.finished_at is not None
             seconds = (record.finished_at - record.started_at).total_seconds()
             summary = Table("field", "value", title=f"the record of job {record.id}")
             summary.add_row("status", record.status.value)
