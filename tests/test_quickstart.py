@@ -27,7 +27,8 @@ def test_the_quickstart_trains_as_a_job_serves_species_and_shows_the_record() ->
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert "training submitted as job" in out
-    assert "training done" in out and "4/4" in out, out  # followed node by node to the end
+    assert "training done" in out, out
+    assert "4/4" in out, out  # followed node by node to the end
     assert "cross-validated accuracy: 0.9" in out
     for species in ("setosa", "versicolor", "virginica"):
         assert species in out
