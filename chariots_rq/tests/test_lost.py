@@ -12,6 +12,7 @@ from rq_test_support import DEADLINE, FAST_WORKERS, CLIWorker, eventually
 
 from chariots_core.jobs import Job, JobOptions, JobStatus
 from chariots_core.pipelines import PipelinesServer
+from chariots_core.workers import kit
 from chariots_rq import RQWorkerPool
 
 
@@ -106,3 +107,23 @@ def test_a_simple_worker_killed_mid_job_ends_lost_when_its_heartbeat_stops(
     assert job_pid == worker.pid  # no work horse: the job died with its worker
     lost = app.wait_for_job(job.id, DEADLINE)
     assert (lost.status, lost.attempts, lost.result) == (JobStatus.lost, 1, None)
+
+
+def test_a_killed_worker_leaves_no_scheduler_running(
+    make_pool: Callable[..., RQWorkerPool],
+    make_app: Callable[..., PipelinesServer],
+    cli_worker: Callable[..., CLIWorker],
+) -> None:
+    """RQ's scheduler, a child of its worker, stops once the worker is killed (it went on until
+    its Redis went away, and then printed a traceback after the test run's last line)."""
+    pool = make_pool(**FAST_WORKERS)
+    worker = cli_worker(make_app(pool), str(pool.url))
+    eventually(lambda: pool.n_workers == 1, what="the worker registered")
+    children = eventually(lambda: kit.descendants(worker.pid), what="its scheduler started")
+
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.process.wait(timeout=DEADLINE)
+    eventually(
+        lambda: all(_zombie(pid) or not Path(f"/proc/{pid}").exists() for pid in children),
+        what="the killed worker's children gone",
+    )

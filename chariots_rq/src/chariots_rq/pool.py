@@ -19,6 +19,7 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job as RQJob
 from rq.job import JobStatus as RQJobStatus
 from rq.serializers import JSONSerializer
+from rq.utils import as_text
 from rq.worker_registration import WORKERS_BY_QUEUE_KEY
 
 from chariots_core.jobs import JobMessage
@@ -276,7 +277,7 @@ class RQWorkerPool(BaseWorkerPool):
         with self.redis.pipeline(transaction=False) as pipeline:
             for name in self.queue_names:
                 pipeline.smembers(WORKERS_BY_QUEUE_KEY % name)
-            keys = sorted({_text(key) for members in pipeline.execute() for key in members})
+            keys = sorted({as_text(key) for members in pipeline.execute() for key in members})
         if not keys:
             return 0
         with self.redis.pipeline(transaction=False) as pipeline:
@@ -345,7 +346,3 @@ def _mapping(name: str, value: Mapping[str, Any] | None) -> dict[str, Any]:
     if value is not None and not isinstance(value, Mapping):
         raise TypeError(f"{name} must be a mapping, not {type(value).__name__}")
     return dict(value or {})
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

@@ -12,7 +12,7 @@ from rq.exceptions import StopRequested
 from rq.serializers import JSONSerializer
 from rq.worker import BaseWorker, SimpleWorker, Worker, WorkerStatus
 
-from chariots_core.workers.kit import early_stop, hold_stops_until_ready, prepare_fork
+from chariots_core.workers import kit
 from chariots_rq import task
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class _ChariotsWorkerMixin:
 
     def _install_signal_handlers(self) -> None:
         super()._install_signal_handlers()  # type: ignore[misc]
-        if early_stop.is_set():  # asked to stop while starting: stop before the first job
+        if kit.early_stop.is_set():  # asked to stop while starting: stop before the first job
             self._stop_requested = True
         if self.on_ready is not None:  # registered, listening, and its handlers in place
             self.on_ready()
@@ -89,7 +89,7 @@ class _ChariotsWorkerMixin:
             super().handle_exception(job, *exc_info)  # type: ignore[misc]
 
     def fork_work_horse(self, job: RQJob, queue: Queue) -> None:
-        prepare_fork()
+        kit.prepare_fork()
         super().fork_work_horse(job, queue)  # type: ignore[misc]
 
     def main_work_horse(self, job: RQJob, queue: Queue) -> None:
@@ -128,11 +128,12 @@ def work(
     """Run one RQ worker in this process until it is stopped (SIGINT or SIGTERM: it finishes the
     job in hand; a second one: it kills it), calling ``ready()`` once it listens. Returns whether
     it ran any job."""
-    hold_stops_until_ready()  # RQ installs its handlers once registered and subscribed
+    kit.hold_stops_until_ready()  # RQ installs its handlers once registered and subscribed
     worker = build_worker(pool, options)
     worker.on_ready = ready  # type: ignore[attr-defined]
     try:
-        return bool(worker.work(with_scheduler=True, logging_level=options.logging_level))
+        with kit.orphans_stop():  # its scheduler (and horses) end if it is killed
+            return bool(worker.work(with_scheduler=True, logging_level=options.logging_level))
     except BaseException:
         # a worker stopped before its work loop (RQ tears down only from within it): register
         # its death and stop its scheduler, or it would stay counted and its process would wait
