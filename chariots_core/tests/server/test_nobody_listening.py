@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _polling import eventually
 
 from chariots_core.jobs import JobStatus
 from chariots_core.op_store import OpStore
 from chariots_core.pipelines import Pipeline, PipelinesServer
+from chariots_core.pipelines._listeners import ListenerCheck
 from chariots_core.pipelines.nodes import Node
 from chariots_core.pipelines.ops import BaseOp
 from chariots_core.testing import TestPipelinesClient
@@ -105,3 +109,36 @@ def test_the_openapi_document_describes_warnings_and_timed_out(
         "$ref": "#/components/schemas/WaitedJob"
     }
     assert "timed_out" in schemas["WaitedJob"]["allOf"][1]["properties"]
+
+
+class _SlowCountingPool:
+    """A pool whose count of workers waits for the test (as Celery's waits for answers)."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    @property
+    def n_workers(self) -> int:
+        assert self.release.wait(30)
+        return 0
+
+    def describe(self) -> str:
+        return "slow pool"
+
+
+def test_a_slow_count_does_not_hold_the_submission_and_still_logs_its_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pool = _SlowCountingPool()
+    check = ListenerCheck()
+    with caplog.at_level(logging.WARNING, logger="chariots_core"):
+        started = time.monotonic()
+        assert check.warning(pool, "job-1") is None  # type: ignore[arg-type]
+        assert time.monotonic() - started < 5
+        assert check.warning(pool, "job-2") is None  # type: ignore[arg-type]  # one count at once
+        pool.release.set()
+        eventually(
+            lambda: any("job job-1 stays queued" in r.getMessage() for r in caplog.records),
+            what="the late warning logged",
+        )
+    assert not any("job-2" in r.getMessage() for r in caplog.records)
