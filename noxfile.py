@@ -57,8 +57,8 @@ def service_env() -> dict[str, str]:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Every test of the workspace (PostgreSQL and broker tests skip with a reason when absent,
-    except on CI, where they must be there)."""
-    sync(session, "test")
+    except on CI, where they must be there), the quickstart's among them."""
+    sync(session, "test", "examples")
     session.run("pytest", *(session.posargs or ["-q"]), env=service_env())
 
 

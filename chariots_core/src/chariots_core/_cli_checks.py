@@ -72,8 +72,9 @@ def check_reachable(url: str) -> None:
             pass
     except OSError as error:
         reason = error.strerror or type(error).__name__
+        service = "redis" if transport == "rq" else transport
         raise Unreachable(
-            f"cannot reach {host}:{port} ({transport}): {reason}; is the broker running there?"
+            f"cannot reach {host}:{port} ({service}): {reason}; is the broker running there?"
         ) from None
 
 
