@@ -35,6 +35,7 @@ from chariots_core.workers import (
     BaseWorkerPool,
     available_backends,
     get_worker_pool,
+    lifecycle_hooks,
     load_app,
 )
 
@@ -198,6 +199,9 @@ def worker(app_spec: str | None, pool_spec: str | None, concurrency: int) -> Non
     """Run a worker for an app's jobs, until Ctrl-C or SIGTERM."""
     app = _load_app(app_spec)
     _log_jobs()
+    # the plugins' hooks, loaded now: loaded by the first job, they took seconds between its
+    # claim and its first heartbeat (long enough for a short heartbeat timeout to lose it)
+    lifecycle_hooks()
     pool = _worker_pool(app, pool_spec)
     spec = pool_spec if pool_spec is not None else app.worker_pool_spec
     if isinstance(spec, str):
