@@ -57,11 +57,11 @@ def service_env() -> dict[str, str]:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run every test of the workspace.
+    """Run every test of the workspace, the quickstart's among them.
 
     PostgreSQL and broker tests skip with a reason when absent, except on CI, where they must
     be there."""
-    sync(session, "test")
+    sync(session, "test", "examples")
     session.run("pytest", *(session.posargs or ["-q"]), env=service_env())
 
 
@@ -101,8 +101,10 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def quickstart(session: nox.Session) -> None:
-    """Run the README's quickstart: train and serve the iris pipelines on SQLite and a folder."""
-    sync(session)
+    """Run the README's quickstart: the iris app served, its training run as a job on the
+    embedded pool and followed node by node, its predictions and the job's record, on SQLite and
+    a folder (no broker)."""
+    sync(session, "examples")
     session.run("python", "examples/quickstart.py", *session.posargs)
 
 
@@ -119,7 +121,7 @@ def dist(session: nox.Session) -> None:
     shutil.rmtree(out, ignore_errors=True)
     for package in PACKAGES:
         session.run("uv", "build", "--package", package, "--out-dir", str(out), external=True)
-    session.install("--find-links", str(out), "chariots-core[sklearn,testing]")
+    session.install("--find-links", str(out), "chariots-core[sklearn,testing]", "rich")
     session.run("python", "examples/quickstart.py")
     with tempfile.TemporaryDirectory(prefix="chariots-new-") as folder:
         session.run(

@@ -50,6 +50,9 @@ def test_chariots_worker_runs_a_celery_worker_of_concurrency_processes(
     assert f"worker for app '{app.name}' on celery pool on redis://" in worker.output
     assert worker.output.rstrip().endswith("worker stopped"), worker.output
     assert "Traceback" not in worker.output
+    for job in finished:  # chariots' one line for each job, and not Celery's own at INFO
+        assert worker.output.count(f"job {job.id} app={app.name} pipeline=sleep") == 1
+        assert f"Task chariots.run_job[{job.id}] succeeded" not in worker.output
     assert pool.n_workers == 0
     for pid in pids:  # the command waited for its pool's processes
         assert not Path(f"/proc/{pid}").exists()

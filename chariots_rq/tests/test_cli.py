@@ -84,3 +84,39 @@ def test_concurrency_runs_that_many_simple_workers_under_rqs_worker_pool(
     assert pool.n_workers == 0
     for pid in workers:  # the command waited for its workers to end
         assert not Path(f"/proc/{pid}").exists()
+
+
+def test_a_worker_logs_a_few_lines_at_start_and_one_per_job_with_the_users_traceback(
+    make_pool: Callable[..., RQWorkerPool],
+    make_app: Callable[..., PipelinesServer],
+    cli_worker: Callable[..., CLIWorker],
+) -> None:
+    pool = make_pool(fork="true", **FAST_WORKERS)
+    app = make_app(pool)
+    worker = cli_worker(app, str(pool.url))
+    eventually(lambda: pool.n_workers == 1, what="the worker registered")
+
+    done = app.wait_for_job(app.submit_job("add_one", 1).id, DEADLINE)
+    assert (done.status, done.native_status) == (JobStatus.done, "finished")
+    failed = app.wait_for_job(app.submit_job("explode", 7).id, DEADLINE)
+    assert (failed.status, failed.native_status) == (JobStatus.failed, "failed")
+    assert worker.terminate() == 0, worker.output
+
+    lines = worker.output.splitlines()
+    assert lines[0].startswith(f"worker for app '{app.name}' on rq pool"), worker.output
+    assert lines[-1] == "worker stopped"
+    ran = [line for line in lines if f" job {done.id} " in line]
+    assert len(ran) == 1, worker.output  # one line per job, said once
+    assert ran[0].endswith(
+        f"INFO job {done.id} app={app.name} pipeline=add_one attempt=1: done in "
+        f"{ran[0].rsplit(' ', 1)[1]}"
+    ), ran
+    assert f"ERROR job {failed.id} app={app.name} pipeline=explode attempt=1: failed in" in (
+        worker.output
+    )
+    assert "ValueError: exploded on 7" in worker.output  # the user's error, with its traceback
+    assert 'raise ValueError(f"exploded on {value!r}")' in worker.output
+    assert "JobFailed" not in worker.output  # not chariots' way of telling RQ
+    assert worker.output.count("Traceback") == 1
+    before_traceback = worker.output.split("Traceback")[0].splitlines()
+    assert len(before_traceback) <= 4, worker.output  # start-up: a few lines, not one per queue

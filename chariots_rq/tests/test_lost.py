@@ -14,6 +14,7 @@ from rq_test_support import DEADLINE, FAST_WORKERS, CLIWorker, eventually
 
 from chariots_core.jobs import Job, JobOptions, JobStatus
 from chariots_core.pipelines import PipelinesServer
+from chariots_core.workers import kit
 from chariots_rq import RQWorkerPool
 
 
@@ -131,3 +132,23 @@ def test_jobs_whose_messages_redis_lost_are_sent_again_and_run(
     assert [(job.status, job.result, job.attempts) for job in finished] == [
         (JobStatus.done, number + 1, 1) for number in range(3)
     ]
+
+
+def test_a_killed_worker_leaves_no_scheduler_running(
+    make_pool: Callable[..., RQWorkerPool],
+    make_app: Callable[..., PipelinesServer],
+    cli_worker: Callable[..., CLIWorker],
+) -> None:
+    """RQ's scheduler, a child of its worker, stops once the worker is killed (it went on until
+    its Redis went away, and then printed a traceback after the test run's last line)."""
+    pool = make_pool(**FAST_WORKERS)
+    worker = cli_worker(make_app(pool), str(pool.url))
+    eventually(lambda: pool.n_workers == 1, what="the worker registered")
+    children = eventually(lambda: kit.descendants(worker.pid), what="its scheduler started")
+
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.process.wait(timeout=DEADLINE)
+    eventually(
+        lambda: all(_zombie(pid) or not Path(f"/proc/{pid}").exists() for pid in children),
+        what="the killed worker's children gone",
+    )

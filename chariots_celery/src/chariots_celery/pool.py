@@ -39,7 +39,7 @@ OPTIONS: dict[str, kit.UrlOption] = {
     "kill_after": kit.Seconds(2.0, "seconds from a job's soft time limit to its hard one"),
     "visibility_timeout": kit.Seconds(3600.0, "Redis: seconds before an unacked message is back"),
     "inspect_timeout": kit.Seconds(1.0, "seconds n_workers waits for the workers' answers"),
-    "logging_level": kit.Choice(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "INFO"),
+    "logging_level": kit.Choice(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "WARNING"),
 }
 _BROKER_PARAMETERS = {"ssl_cert_reqs", "ssl_ca_certs", "ssl_certfile", "ssl_keyfile", "ssl"}
 
@@ -67,7 +67,7 @@ class CeleryWorkerPool(BaseWorkerPool):
         kill_after: float = 2.0,
         visibility_timeout: float | None = None,
         inspect_timeout: float = 1.0,
-        logging_level: str = "INFO",
+        logging_level: str = "WARNING",  # Celery's own lines; chariots logs one per job
     ) -> None:
         if broker_url is not None and celery_app is not None:
             raise TypeError("give the pool a broker URL or a Celery application, not both")
@@ -162,10 +162,10 @@ class CeleryWorkerPool(BaseWorkerPool):
 
     def start_workers(self, n: int = 1, *, logging_level: str | None = None) -> None:
         """Fork a Celery worker from this process (it runs the apps registered here) whose pool
-        runs ``n`` jobs at once; returns once it consumes. It logs at WARNING unless told."""
+        runs ``n`` jobs at once; returns once it consumes."""
         if n < 1:
             raise ValueError(f"start at least one worker, not {n}")
-        level = logging_level or ("WARNING" if self.logging_level == "INFO" else self.logging_level)
+        level = logging_level or self.logging_level
         self.background_workers.start(functools.partial(worker.work, self, n, level), 1)
 
     def stop_workers(self, timeout: float = 30.0) -> None:

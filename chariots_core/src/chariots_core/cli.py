@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from datetime import timezone
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from chariots_core._cli_checks import (
+    Unreachable,
+    check_reachable,
+    listening_socket,
+    public_path,
+)
 from chariots_core.errors import ChariotsError, WorkerPoolError
 from chariots_core.jobs import Job, JobStatus
 from chariots_core.workers import (
@@ -28,6 +36,7 @@ from chariots_core.workers import (
     JobRecovery,
     available_backends,
     get_worker_pool,
+    lifecycle_hooks,
     load_app,
 )
 
@@ -73,7 +82,7 @@ def main() -> None:
 # -- plugins ------------------------------------------------------------------------------------
 
 
-@main.command()
+@main.command(short_help="List the installed backends, their pools and capabilities.")
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def plugins(as_json: bool) -> None:
     """List the installed backends, their pools and capabilities, and load errors."""
@@ -103,7 +112,7 @@ def _echo_backend(info: BackendInfo) -> None:
         click.echo("    no worker pool (lifecycle hooks only)")
     for pool in info.pools:
         capabilities = ", ".join(sorted(c.value for c in pool.capabilities)) or "none"
-        click.echo(f"    pool {pool.__module__}.{pool.__qualname__} (backend {pool.backend!r})")
+        click.echo(f"    pool {public_path(pool)} (backend {pool.backend!r})")
         click.echo(f"        capabilities: {capabilities}")
         for transport, by_transport in sorted(pool.capabilities_by_transport.items()):
             names = ", ".join(sorted(c.value for c in by_transport)) or "none"
@@ -143,9 +152,11 @@ def serve(app_spec: str | None, host: str, port: int, threads: bool) -> None:
 
     app = _load_app(app_spec)
     try:
-        server = make_server(host, port, app, threaded=threads)
-    except OSError as error:
-        raise CommandError(f"cannot listen on {host}:{port}: {error}") from None
+        sock = listening_socket(host, port)
+    except Unreachable as error:
+        raise CommandError(str(error)) from None
+    with sock:  # werkzeug serves on a copy of it
+        server = make_server(host, port, app, threaded=threads, fd=sock.fileno())
     tokens = getattr(app, "api_tokens", None)
     if not _is_loopback(host) and not (tokens is not None and tokens.enabled):
         click.echo(
@@ -188,7 +199,18 @@ def serve(app_spec: str | None, host: str, port: int, threads: bool) -> None:
 def worker(app_spec: str | None, pool_spec: str | None, concurrency: int) -> None:
     """Run a worker for an app's jobs, until Ctrl-C or SIGTERM."""
     app = _load_app(app_spec)
+    _log_jobs()
+    # the plugins' hooks, loaded now: loaded by the first job, they took seconds between its
+    # claim and its first heartbeat (long enough for a short heartbeat timeout to lose it)
+    lifecycle_hooks()
     pool = _worker_pool(app, pool_spec)
+    spec = pool_spec if pool_spec is not None else app.worker_pool_spec
+    if isinstance(spec, str):
+        try:
+            check_reachable(spec)
+        except Unreachable as error:
+            pool.close()
+            raise CommandError(f"{pool.describe()}: {error}") from None
     try:
         with _sigterm_as_keyboard_interrupt():
             click.echo(
@@ -205,6 +227,20 @@ def worker(app_spec: str | None, pool_spec: str | None, concurrency: int) -> Non
     finally:
         pool.close()
     click.echo("worker stopped")
+
+
+def _log_jobs() -> None:
+    """Log chariots' line for each job (INFO) and the warnings of everything else, unless the
+    app configured logging itself."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.WARNING,
+            format="%(asctime)s %(levelname)s %(message)s",
+            datefmt="%H:%M:%S",
+        )
+    chariots = logging.getLogger("chariots_core")
+    if chariots.level == logging.NOTSET:
+        chariots.setLevel(logging.INFO)
 
 
 def _worker_pool(app: PipelinesServer, pool_spec: str | None) -> BaseWorkerPool:
@@ -235,7 +271,7 @@ def _sigterm_as_keyboard_interrupt() -> Iterator[None]:
 # -- jobs ---------------------------------------------------------------------------------------
 
 
-@main.command()
+@main.command(short_help="List an app's jobs, newest first.")
 @app_option
 @click.option("--pipeline", help="Only the jobs of this pipeline.")
 @click.option(
@@ -243,8 +279,20 @@ def _sigterm_as_keyboard_interrupt() -> Iterator[None]:
     type=click.Choice([status.value for status in JobStatus]),
     help="Only the jobs in this state.",
 )
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="How many jobs to list at most.",
+)
+@click.option(
+    "--offset",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="How many of the newest jobs to skip first (to page through them).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the jobs as JSON.")
 def jobs(
     app_spec: str | None,
@@ -254,7 +302,7 @@ def jobs(
     offset: int,
     as_json: bool,
 ) -> None:
-    """List an app's jobs, newest first, from its job store."""
+    """List an app's jobs, newest first, from its job store (times in UTC)."""
     app = _load_app(app_spec)
     if app.job_store is None:
         raise CommandError(f"app {app.name!r} has no job store, so it has no jobs to list")
@@ -297,13 +345,18 @@ def _jobs_table(found: Sequence[Job]) -> str:
 
 
 def _when(moment: Any) -> str:
-    return "-" if moment is None else str(moment.strftime("%Y-%m-%d %H:%M:%S"))
+    """A time with its zone: UTC, as the job store keeps it (a naive time is taken as UTC)."""
+    if moment is None:
+        return "-"
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return str(moment.strftime("%Y-%m-%d %H:%M:%SZ"))
 
 
 # -- new --------------------------------------------------------------------------------------
 
 
-@main.command()
+@main.command(short_help="Make a new chariots project: app, ops, pipelines and tests.")
 @click.option("--project-name", help="The project's name, also its package's (asked if not given).")
 @click.option(
     "--worker-backend",

@@ -7,6 +7,8 @@ the queue's SQL run on PostgreSQL too.
 
 from __future__ import annotations
 
+import logging
+import re
 import sys
 import threading
 import time
@@ -46,6 +48,7 @@ def make_pooled_app(tmp_path: Path, sqlite_url: str) -> Iterator[MakeApp]:
     def make(
         database_url: str = sqlite_url, heartbeat_timeout: float = 30.0, **pool_options: Any
     ) -> tuple[PipelinesServer, EmbeddedWorkerPool]:
+        pool_options.setdefault("autostart", 0)  # the tests start the workers they want
         pool = EmbeddedWorkerPool(**pool_options)
         app = make_app(
             database_url,
@@ -346,6 +349,51 @@ def test_autostart_starts_workers_on_the_first_submit(make_pooled_app: MakeApp) 
     assert pool.n_workers == 2  # started once
 
 
+@pytest.mark.parametrize("how", ["name", "url", "environment", "default", "instance"])
+def test_the_embedded_pool_chosen_by_its_name_runs_jobs_like_the_default(
+    how: str, tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``worker_pool="embedded"``, ``"embedded://"``, ``CHARIOTS_WORKER_POOL=embedded`` and
+    ``EmbeddedWorkerPool()`` run a server's jobs as leaving the pool unset does."""
+    spec: Any = {"name": "embedded", "url": "embedded://", "instance": EmbeddedWorkerPool()}.get(
+        how
+    )
+    if how == "environment":
+        monkeypatch.setenv("CHARIOTS_WORKER_POOL", "embedded")
+    app = make_app(sqlite_url, tmp_path / "ops", f"named_{uuid.uuid4().hex[:8]}", spec)
+    try:
+        job = app.submit_job("add_one", 41)
+        done = app.wait_for_job(job.id, timeout=20)
+        assert (done.status, done.result) == (JobStatus.done, 42)
+        assert app.worker_pool.n_workers == 2
+    finally:
+        app.worker_pool.close()
+        app.op_store_client.close()
+
+
+def test_autostart_0_leaves_the_jobs_to_workers_elsewhere(make_pooled_app: MakeApp) -> None:
+    app, pool = make_pooled_app(autostart=0)
+    job = app.submit_job("add_one", 1)
+    assert pool.n_workers == 0
+    assert app.get_job(job.id).status is JobStatus.queued
+    assert get_worker_pool("embedded://?autostart=0").autostart == 0
+
+
+def test_no_autostart_when_a_worker_listens_already(
+    make_pooled_app: MakeApp, sqlite_url: str
+) -> None:
+    app, pool = make_pooled_app(autostart=None)
+    elsewhere = EmbeddedWorkerPool(sqlite_url)  # as a `chariots worker` process on the queue
+    elsewhere.start_workers(1)
+    try:
+        job = app.submit_job("add_one", 1)
+        assert app.wait_for_job(job.id, timeout=20).status is JobStatus.done
+        assert pool.n_workers == 1
+    finally:
+        elsewhere.stop_workers(timeout=10)
+        elsewhere.close()
+
+
 def test_a_message_held_by_a_dead_worker_is_taken_over(make_pooled_app: MakeApp) -> None:
     app, pool = make_pooled_app(heartbeat_timeout=0.5)
     job = app.submit_job("add_one", 1)
@@ -421,7 +469,7 @@ def test_many_jobs_on_two_workers_each_run_exactly_once(
 def test_pools_are_built_from_embedded_urls(tmp_path: Path) -> None:
     default = get_worker_pool("embedded://")
     assert isinstance(default, EmbeddedWorkerPool)
-    assert (default.queue, default.mode, default.autostart) == ("default", "thread", 0)
+    assert (default.queue, default.mode, default.autostart) == ("default", "thread", None)
     with pytest.raises(WorkerPoolError, match="no database"):
         _ = default.database
 
@@ -493,3 +541,23 @@ def test_the_embedded_backend_is_registered_through_its_entry_point() -> None:
     assert embedded.loaded
     assert embedded.pools == (EmbeddedWorkerPool,)
     assert embedded.distribution == "chariots-core"
+
+
+def test_each_run_logs_one_line_and_a_failure_the_users_traceback(
+    make_pooled_app: MakeApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    app, pool = make_pooled_app()
+    pool.start_workers(1)
+    with caplog.at_level(logging.INFO, logger="chariots_core.workers.jobs"):
+        done = app.wait_for_job(app.submit_job("add_one", 1).id, timeout=20)
+        failed = app.wait_for_job(app.submit_job("explode", 3).id, timeout=20)
+    records = [r for r in caplog.records if r.name == "chariots_core.workers.jobs"]
+    assert [(r.levelno, r.getMessage().split(":")[0]) for r in records] == [
+        (logging.INFO, f"job {done.id} app={app.name} pipeline=add_one attempt=1"),
+        (logging.ERROR, f"job {failed.id} app={app.name} pipeline=explode attempt=1"),
+    ]
+    assert re.fullmatch(r".*: done in \d+\.\d{3}s", records[0].getMessage())
+    told = records[1].getMessage()
+    assert told.splitlines()[0].endswith("ValueError: exploded on 3")
+    assert "Traceback (most recent call last)" in told
+    assert 'raise ValueError(f"exploded on {value!r}")' in told

@@ -42,7 +42,10 @@ def test_results_read_back_exactly_as_they_were(store: JobStore, value: Any) -> 
 @pytest.fixture
 def app(tmp_path: Path, sqlite_url: str) -> Iterator[PipelinesServer]:
     server = make_app(
-        sqlite_url, tmp_path / "ops", f"ends_{uuid.uuid4().hex[:8]}", EmbeddedWorkerPool()
+        sqlite_url,
+        tmp_path / "ops",
+        f"ends_{uuid.uuid4().hex[:8]}",
+        EmbeddedWorkerPool(autostart=0),
     )
     yield server
     server.op_store_client.close()

@@ -33,7 +33,7 @@ from chariots_core.workers.kit import run_in_work_horse
 @pytest.fixture
 def app(tmp_path: Path, sqlite_url: str) -> Iterator[PipelinesServer]:
     """The test app on an embedded pool without workers: the tests hand messages over."""
-    pool = EmbeddedWorkerPool()
+    pool = EmbeddedWorkerPool(autostart=0)
     server = make_app(
         sqlite_url, tmp_path / "ops", f"kit_test_{uuid.uuid4().hex[:8]}", pool, heartbeat_timeout=5
     )

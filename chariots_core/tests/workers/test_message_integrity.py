@@ -27,7 +27,7 @@ from chariots_core.workers.embedded import EmbeddedWorkerPool
 
 @pytest.fixture
 def app(tmp_path: Path, sqlite_url: str) -> Iterator[PipelinesServer]:
-    pool = EmbeddedWorkerPool()  # no workers: the tests hand the messages over
+    pool = EmbeddedWorkerPool(autostart=0)  # no workers: the tests hand the messages over
     server = make_app(sqlite_url, tmp_path / "ops", f"integrity_{uuid.uuid4().hex[:8]}", pool)
     yield server
     server.op_store_client.close()

@@ -139,7 +139,7 @@ def processes(tmp_path: Path, sqlite_url: str) -> Iterator[Processes]:
 def queue_pool(processes: Processes) -> Iterator[EmbeddedWorkerPool]:
     """The embedded pool on the processes' database, seen from this process (no workers)."""
     database = Database(processes.database_url)
-    pool = EmbeddedWorkerPool(database)
+    pool = EmbeddedWorkerPool(database, autostart=0)
     pool.heartbeat_timeout = HEARTBEAT_TIMEOUT
     yield pool
     database.dispose()
@@ -152,7 +152,7 @@ def local_app(processes: Processes) -> Iterator[PipelinesServer]:
         processes.database_url,
         processes.folder / "ops",
         import_name=APP_NAME,
-        worker_pool="embedded://",
+        worker_pool="embedded://?autostart=0",  # the workers are `chariots worker` processes
         heartbeat_timeout=HEARTBEAT_TIMEOUT,
     )
     yield app

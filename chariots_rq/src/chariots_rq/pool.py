@@ -19,6 +19,7 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job as RQJob
 from rq.job import JobStatus as RQJobStatus
 from rq.serializers import JSONSerializer
+from rq.utils import as_text
 from rq.worker_registration import WORKERS_BY_QUEUE_KEY
 
 from chariots_core.jobs import JobMessage
@@ -55,7 +56,7 @@ WORKER_OPTIONS: dict[str, UrlOption] = {
     "job_monitoring_interval": Count(30, "seconds between a forking worker's job heartbeats"),
     "maintenance_interval": Count(600, "seconds between cleanups of the queues' registries"),
     "abandoned_after": Count(60, "seconds after a job's last beat it counts abandoned", minimum=0),
-    "logging_level": Choice(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "INFO"),
+    "logging_level": Choice(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "WARNING"),
 }
 #: the pool's own query parameters of ``rq://`` URLs (the rest go to Redis)
 POOL_OPTIONS: dict[str, UrlOption] = {
@@ -82,7 +83,7 @@ class WorkerOptions:
     job_monitoring_interval: int = 30
     maintenance_interval: int = 600
     abandoned_after: int = 60
-    logging_level: str = "INFO"
+    logging_level: str = "WARNING"  # RQ's own lines; chariots logs one line per job
 
     def __post_init__(self) -> None:
         for name, option in WORKER_OPTIONS.items():
@@ -243,7 +244,7 @@ class RQWorkerPool(BaseWorkerPool):
     def holds_message(self, job_id: str) -> bool:
         """Whether RQ has the job waiting to start (a started one's worker may be dead)."""
         status = self.redis.hget(RQJob.key_for(job_id), "status")
-        return status is not None and RQJobStatus(_text(status)) in _NOT_STARTED
+        return status is not None and RQJobStatus(as_text(status)) in _NOT_STARTED
 
     def native_status_on_submit(self, message: JobMessage) -> str | None:
         """RQ's status of a job :meth:`submit` enqueues (recorded with the job's record)."""
@@ -274,7 +275,7 @@ class RQWorkerPool(BaseWorkerPool):
         with self.redis.pipeline(transaction=False) as pipeline:
             for name in self.queue_names:
                 pipeline.smembers(WORKERS_BY_QUEUE_KEY % name)
-            keys = sorted({_text(key) for members in pipeline.execute() for key in members})
+            keys = sorted({as_text(key) for members in pipeline.execute() for key in members})
         if not keys:
             return 0
         with self.redis.pipeline(transaction=False) as pipeline:
@@ -292,7 +293,7 @@ class RQWorkerPool(BaseWorkerPool):
         self, n: int = 1, *, worker_options: WorkerOptions | Mapping[str, Any] | None = None
     ) -> None:
         """Fork ``n`` RQ workers from this process (they run the apps registered here); returns
-        once they listen. Embedded workers log at WARNING unless told otherwise."""
+        once they listen."""
         self.background_workers.start(
             functools.partial(worker.work, self, self._options_for(worker_options)), n
         )
@@ -313,10 +314,7 @@ class RQWorkerPool(BaseWorkerPool):
     ) -> WorkerOptions:
         if isinstance(worker_options, WorkerOptions):
             return worker_options
-        changes = dict(worker_options or {})
-        if self.worker_options.logging_level == WorkerOptions.logging_level:
-            changes.setdefault("logging_level", "WARNING")
-        return self.worker_options.replace(**changes)
+        return self.worker_options.replace(**dict(worker_options or {}))
 
     # -- the rest -------------------------------------------------------------------------------
 
@@ -346,7 +344,3 @@ def _mapping(name: str, value: Mapping[str, Any] | None) -> dict[str, Any]:
     if value is not None and not isinstance(value, Mapping):
         raise TypeError(f"{name} must be a mapping, not {type(value).__name__}")
     return dict(value or {})
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

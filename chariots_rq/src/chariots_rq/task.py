@@ -14,7 +14,7 @@ from rq.job import get_current_job
 
 from chariots_core.errors import ChariotsError, JobCancelled, WorkerStopped, WorkHorseDied
 from chariots_core.jobs import JobMessage, JobStatus
-from chariots_core.workers import RunOutcome, fail_run, run_job
+from chariots_core.workers import fail_run, run_job
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -35,6 +35,8 @@ class JobFailed(ChariotsError):
     retries left (RQ's ``Retry``). The job's error is in its record, not in this exception."""
 
 
+#: what RQ calls the states a run ends in
+ENDS = {JobStatus.done: "finished", JobStatus.failed: "failed", JobStatus.cancelled: "stopped"}
 #: the pid of the RQ worker process this process runs jobs for (set in a forked work horse)
 rq_worker_pid: int | None = None
 
@@ -63,13 +65,15 @@ def run_message(message_json: str) -> dict[str, Any]:
     """Run one delivery of a chariots job (the function RQ's job names)."""
     rq_job = get_current_job()
     name = None if rq_job is None else rq_job.worker_name
-    outcome = run_job(message_json, worker_id(name), native_status="started")
+    outcome = run_job(
+        message_json, worker_id(name), native_status="started", ended_native_status=ENDS
+    )
     if outcome.retry:
-        raise JobFailed(f"job {outcome.job_id} failed and will be retried: {_reason(outcome)}")
+        raise JobFailed(f"job {outcome.job_id} failed and will be retried: {outcome.error_text}")
     if outcome.ran and outcome.status is JobStatus.failed:
         if rq_job is not None:
             rq_job.retries_left = 0  # the runtime's word is final: RQ must not run it again
-        raise JobFailed(f"job {outcome.job_id} failed: {_reason(outcome)}")
+        raise JobFailed(f"job {outcome.job_id} failed: {outcome.error_text}")
     # a delivery not to run (RQ delivers a job once, or again on its own Retry, and starts a
     # delayed one when due): nothing to hand back
     status = None if outcome.status is None else outcome.status.value
@@ -124,8 +128,3 @@ def _end(
         fail_run(message, owner, error, native_status=native_status, worker_suffix=suffix)
     except Exception:
         logger.exception("RQ job %s: could not record its end", rq_job.id)
-
-
-def _reason(outcome: RunOutcome) -> str:
-    error = outcome.error or {}
-    return f"{error.get('type')}: {error.get('message')}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -16,7 +16,6 @@ from rq.serializers import JSONSerializer
 from rq.worker import BaseWorker, SimpleWorker, Worker, WorkerStatus
 
 from chariots_core.workers import kit
-from chariots_core.workers.kit import early_stop, hold_stops_until_ready, prepare_fork
 from chariots_rq import task
 
 if TYPE_CHECKING:
@@ -41,7 +40,7 @@ class _ChariotsWorkerMixin:
 
     def _install_signal_handlers(self) -> None:
         super()._install_signal_handlers()  # type: ignore[misc]
-        if early_stop.is_set():  # asked to stop while starting: stop before the first job
+        if kit.early_stop.is_set():  # asked to stop while starting: stop before the first job
             self._stop_requested = True
         if self.on_ready is not None:  # registered, listening, and its handlers in place
             self.on_ready()
@@ -87,8 +86,12 @@ class _ChariotsWorkerMixin:
             process.kill()  # if it still runs
             process.join()
 
+    def handle_exception(self, job: RQJob, *exc_info: Any) -> None:
+        if not isinstance(exc_info[1], task.JobFailed):  # else chariots logged the job's error
+            super().handle_exception(job, *exc_info)  # type: ignore[misc]
+
     def fork_work_horse(self, job: RQJob, queue: Queue) -> None:
-        prepare_fork()
+        kit.prepare_fork()
         super().fork_work_horse(job, queue)  # type: ignore[misc]
 
     def main_work_horse(self, job: RQJob, queue: Queue) -> None:
@@ -127,14 +130,15 @@ def work(
     """Run one RQ worker in this process until it is stopped (SIGINT or SIGTERM: it finishes the
     job in hand; a second one: it kills it), calling ``ready()`` once it listens; through Redis
     outages, on which RQ's loop quits, it runs again once Redis is back."""
-    hold_stops_until_ready()  # RQ installs its handlers once registered and subscribed
+    kit.hold_stops_until_ready()  # RQ installs its handlers once registered and subscribed
     workers: list[BaseWorker] = []
 
     def run_once() -> None:
         workers.append(worker := build_worker(pool, options))
         worker.on_ready = ready  # type: ignore[attr-defined]
         try:
-            worker.work(with_scheduler=True, logging_level=options.logging_level)
+            with kit.orphans_stop():  # its scheduler (and horses) end if it is killed
+                worker.work(with_scheduler=True, logging_level=options.logging_level)
         finally:  # a worker stopped before its loop (where RQ tears down) or by an outage
             worker.teardown()  # type: ignore[no-untyped-call]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -73,12 +74,16 @@ class BasePipelinesClient:
         self, job_id: str, timeout: float = 60.0, pipeline: Pipeline | str | None = None
     ) -> PipelineResponse:
         """Wait (on the server, no polling here) until the job is finished or ``timeout``
-        seconds have passed; returns it as :meth:`fetch_job` does."""
+        seconds have passed; returns it as :meth:`fetch_job` does, with ``timed_out`` true when
+        the wait ended before the job did (it is then still queued or running)."""
         self.get_job(job_id, timeout=timeout)
-        return self.fetch_job(job_id, pipeline)
+        response = self.fetch_job(job_id, pipeline)
+        finished = response.job_status is not None and response.job_status.is_finished
+        return response if finished else dataclasses.replace(response, timed_out=True)
 
     def get_job(self, job_id: str, timeout: float | None = None) -> Job:
-        """The job's whole record; with ``timeout``, once finished or after that long."""
+        """The job's whole record; with ``timeout``, once finished or after that long (then its
+        status is not finished: ``job.status.is_finished`` is false)."""
         if timeout is None:
             return Job.from_json(self._transport.call("GET", f"/jobs/{job_id}"))
         deadline = time.monotonic() + timeout

@@ -17,6 +17,10 @@ class PipelineResponse:
     is filled once the job is done; ``error`` holds a failed job's error (type, message,
     traceback). A call run in the server answers ``job_status`` ``JobStatus.done`` with no
     ``job_id``, as the original chariots did.
+
+    ``warnings`` holds what the submitter should know (no worker listens on the pool: the job
+    stays queued until one starts). ``timed_out`` is true when a wait for the job ended before
+    the job did (``wait_for_job(job_id, timeout)``): the job is still queued or running.
     """
 
     value: Any
@@ -24,6 +28,8 @@ class PipelineResponse:
     job_id: str | None = None
     job_status: JobStatus | None = None
     error: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
+    timed_out: bool = False
 
     @classmethod
     def from_json(cls, payload: dict[str, Any]) -> PipelineResponse:
@@ -36,6 +42,8 @@ class PipelineResponse:
             job_id=payload.get("job_id"),
             job_status=None if status is None else JobStatus(status),
             error=payload.get("error"),
+            warnings=list(payload.get("warnings") or []),
+            timed_out=bool(payload.get("timed_out", False)),
         )
 
     @classmethod
@@ -51,10 +59,15 @@ class PipelineResponse:
         return self.to_json()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        answer = {
             "pipeline_output": self.value,
             "versions": {name: str(version) for name, version in self.versions.items()},
             "job_id": self.job_id,
             "job_status": None if self.job_status is None else self.job_status.value,
             "error": self.error,
         }
+        if self.warnings:
+            answer["warnings"] = list(self.warnings)
+        if self.timed_out:
+            answer["timed_out"] = True
+        return answer

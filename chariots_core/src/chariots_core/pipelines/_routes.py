@@ -100,7 +100,8 @@ def pipelines_operations(server: PipelinesServer) -> list[Operation]:
     def wait(job_id: str) -> Response:
         timeout = number_arg("timeout", default=MAX_WAIT_SECONDS)
         job = server.wait_for_job(known_job_id(job_id), min(timeout, MAX_WAIT_SECONDS))
-        return job_answer(job)
+        answer = {**job.to_json(), "timed_out": not job.status.is_finished}
+        return jsonify(checked_output(answer, f"job {job.id}"))
 
     def cancel(job_id: str) -> Response:
         json_object_body(())
@@ -274,11 +275,11 @@ def pipelines_operations(server: PipelinesServer) -> list[Operation]:
             "/jobs/<job_id>/wait",
             "GET",
             f"The job once finished, or as it stands after `timeout` seconds "
-            f"(at most {MAX_WAIT_SECONDS:g} per request).",
+            f"(at most {MAX_WAIT_SECONDS:g} per request): then `timed_out` is true.",
             wait,
             path=job_id,
             query={"timeout": {"type": "number", "minimum": 0}},
-            answer=_JOB,
+            answer={"$ref": "#/components/schemas/WaitedJob"},
             errors=(404, 410, 422),
         ),
         Operation(
@@ -414,6 +415,17 @@ SCHEMAS: dict[str, Any] = {
             "job_id": {"type": ["string", "null"]},
             "job_status": {"type": ["string", "null"], "enum": [*_STATUSES, None]},
             "error": _JOB_ERROR,
+            "warnings": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "what the submitter of a job should know, such as that no worker "
+                "listens on the pool (the job stays queued until one starts); absent when none",
+            },
+            "timed_out": {
+                "type": "boolean",
+                "description": "true when a wait for the job ended before the job did; absent "
+                "otherwise",
+            },
         },
         "required": ["pipeline_output", "versions", "job_id", "job_status", "error"],
     },
@@ -446,5 +458,21 @@ SCHEMAS: dict[str, Any] = {
             "expires_at": _NULLABLE_TIME,
         },
         "required": ["id", "app", "pipeline", "status", "attempts", "submitted_at"],
+    },
+    "WaitedJob": {
+        "allOf": [
+            _JOB,
+            {
+                "type": "object",
+                "properties": {
+                    "timed_out": {
+                        "type": "boolean",
+                        "description": "true when the wait ended before the job did (it is "
+                        "still queued or running): ask again to wait longer",
+                    }
+                },
+                "required": ["timed_out"],
+            },
+        ],
     },
 }

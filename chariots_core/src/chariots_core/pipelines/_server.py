@@ -31,6 +31,7 @@ from chariots_core.jobs import (
 )
 from chariots_core.jobs._integrity import digest_of
 from chariots_core.op_store import BaseOpStoreClient
+from chariots_core.pipelines._listeners import ListenerCheck
 from chariots_core.pipelines._pipeline import Pipeline
 from chariots_core.pipelines._response import PipelineResponse
 from chariots_core.pipelines._routes import MEANINGS, SCHEMAS, pipelines_operations
@@ -115,6 +116,7 @@ class PipelinesServer(JsonApiServer):
         self._worker_pool: BaseWorkerPool | None = None
         self._recovery: JobRecovery | None = None
         self._pool_lock = threading.Lock()
+        self._listeners = ListenerCheck()
         self._loaded: set[str] = set()
         self._load_lock = threading.Lock()
         for pipeline in self.pipelines.values():
@@ -153,8 +155,8 @@ class PipelinesServer(JsonApiServer):
         """Run a pipeline here, or submit it as a job when the three-level rule says so."""
         pipeline = self.get_pipeline(name)
         if should_use_worker(self.use_workers, pipeline.use_worker, use_worker):
-            job = self.submit_job(name, pipeline_input, job_options)
-            return PipelineResponse(None, job_id=job.id, job_status=job.status)
+            job, warnings = self._submit(name, pipeline_input, job_options)
+            return PipelineResponse(None, job_id=job.id, job_status=job.status, warnings=warnings)
         try:
             output = self.runner.run(pipeline, pipeline_input, self.default_pipeline_callbacks)
         except ChariotsError:
@@ -225,7 +227,14 @@ class PipelinesServer(JsonApiServer):
     def submit_job(
         self, name: str, pipeline_input: Any = None, job_options: JobOptions | None = None
     ) -> Job:
-        """Record a job for the pipeline and hand its message to the worker pool."""
+        """Record a job for the pipeline and hand its message to the worker pool (a warning is
+        logged when no worker listens on the pool)."""
+        return self._submit(name, pipeline_input, job_options)[0]
+
+    def _submit(
+        self, name: str, pipeline_input: Any, job_options: JobOptions | None
+    ) -> tuple[Job, list[str]]:
+        """The job submitted, and the warnings its submitter should read."""
         self.get_pipeline(name)
         store = self._jobs()
         message = JobMessage(
@@ -262,15 +271,20 @@ class PipelinesServer(JsonApiServer):
         from chariots_core.workers import lifecycle_hooks
 
         lifecycle_hooks().chariots_job_submitted(job=job)
+        warning = self._listeners.warning(pool, job.id)
         # the job as submitted: a fast worker may hold it already, but a submission answers
         # that it was queued (re-reading the record here made that answer a race)
-        return dataclasses.replace(job, native_status=native_status)
+        submitted = dataclasses.replace(job, native_status=native_status)
+        return submitted, [] if warning is None else [warning]
 
     def get_job(self, job_id: str) -> Job:
         self.recover_jobs()
         return self._jobs().get(job_id)
 
     def wait_for_job(self, job_id: str, timeout: float) -> Job:
+        """The job once finished, or as it stands after ``timeout`` seconds: then its status is
+        not finished (``job.status.is_finished`` is false), and over HTTP the answer says
+        ``"timed_out": true``."""
         return self._jobs().wait(job_id, timeout, tick=self.recover_jobs)
 
     def recover_jobs(self) -> None:

@@ -48,6 +48,12 @@ class RunOutcome:
     delay: float = 0.0
     reason: str = ""
 
+    @property
+    def error_text(self) -> str:
+        """``Type: message`` of the recorded error, for logs and exceptions ("" without one)."""
+        error = self.error or {}
+        return f"{error.get('type')}: {error.get('message')}" if error else ""
+
     @classmethod
     def dropped(cls, job_id: str, reason: str, error: ErrorDetails | None = None) -> RunOutcome:
         return cls(job_id, ran=False, action=MessageAction.drop, reason=reason, error=error)

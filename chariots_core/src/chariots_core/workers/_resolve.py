@@ -16,8 +16,6 @@ WORKER_POOL_ENV = "CHARIOTS_WORKER_POOL"
 
 #: the backend used where a server needs a pool and none is configured
 DEFAULT_BACKEND = "embedded"
-#: worker threads the default pool starts in the server process on its first job
-DEFAULT_AUTOSTART = 2
 
 PoolSpec: TypeAlias = BaseWorkerPool | type[BaseWorkerPool] | str
 
@@ -69,11 +67,13 @@ def get_worker_pool(spec: PoolSpec | None = None, **kwargs: Any) -> BaseWorkerPo
 
 def default_worker_pool() -> BaseWorkerPool:
     """The pool a server uses when it is given none: ``$CHARIOTS_WORKER_POOL`` if set, else the
-    embedded pool (no broker), which starts two worker threads in this process on its first job
-    so that the calls a server hands to workers run with nothing else to start."""
+    embedded pool (no broker), built as its name builds it: on its first job, when no worker
+    listens on its queue, it starts two worker threads in this process so that the calls a
+    server hands to workers run with nothing else to start (``embedded://?autostart=0`` leaves
+    them to ``chariots worker``)."""
     if os.environ.get(WORKER_POOL_ENV, "").strip():
         return get_worker_pool()
-    return get_worker_pool(DEFAULT_BACKEND, autostart=DEFAULT_AUTOSTART)
+    return get_worker_pool(DEFAULT_BACKEND)
 
 
 def backend_of_url(url: str) -> str | None:

@@ -15,6 +15,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,7 @@ from chariots_core.jobs import Job, JobMessage, JobStatus, JobStore
 from chariots_core.jobs._integrity import SECRET_KEY_ENV, digest_of, secret_keys, signed_by
 from chariots_core.pipelines.callbacks import PipelineCallback
 from chariots_core.workers._apps import get_app, registered_apps
+from chariots_core.workers._job_log import log_job_run
 from chariots_core.workers._outcome import ErrorDetails, MessageAction, RunOutcome
 from chariots_core.workers._pipeline_cache import PipelineCache
 from chariots_core.workers._plugins import lifecycle_hooks
@@ -72,6 +74,7 @@ def run_job(
     *,
     native_status: str | None = None,
     heartbeat_interval: float | None = None,
+    ended_native_status: Mapping[JobStatus, str] | None = None,
 ) -> RunOutcome:
     """Run one delivery of a job message; never raises for the job's own failures, nor for a
     message that is not a job message (that one is dropped).
@@ -79,6 +82,9 @@ def run_job(
     The app is found by name among the apps registered in this process (servers register
     themselves; ``chariots worker --app`` imports and registers one). The outcome's ``action``
     says what the pool does with the message: see :class:`MessageAction`.
+
+    ``native_status`` is the backend's name for a claimed job's state; ``ended_native_status``
+    its names for the states a run ends in (RQ: ``{JobStatus.done: "finished", …}``).
     """
     if not isinstance(message, JobMessage):
         try:
@@ -111,11 +117,14 @@ def run_job(
     if job is None:
         return _not_claimed(store, message.job_id, digest)
     lifecycle_hooks().chariots_job_started(job=job)
+    started = time.monotonic()
     try:
         run = _JobRun(app, store, job, message, worker_id, heartbeat_interval)
+        run.ended_native_status = ended_native_status or {}
         outcome = run.execute()
     finally:
         _job_finished(store, message.job_id)
+    log_job_run(job, outcome, started)
     return outcome
 
 
@@ -320,6 +329,7 @@ class _JobRun(PipelineCallback):
         self.cancel_requested = threading.Event()
         self.stopped = threading.Event()
         self.last_beat = time.monotonic()  # the claim was a beat
+        self.ended_native_status: Mapping[JobStatus, str] = {}
 
     # -- PipelineCallback: between nodes ------------------------------------------------------
 
@@ -422,6 +432,7 @@ class _JobRun(PipelineCallback):
                 versions_saved=versions_saved,
                 progress=progress,
                 options=self.message.options,
+                native_status=self.ended_native_status.get(status),
             )
         except Exception as refused:
             # a run whose end the store refuses (a result it cannot hold) fails the job once,

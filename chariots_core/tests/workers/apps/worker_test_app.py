@@ -16,6 +16,6 @@ app = make_app(
     os.environ["CHARIOTS_TEST_DATABASE_URL"],
     os.environ["CHARIOTS_TEST_OPS_FOLDER"],
     import_name=APP_NAME,
-    worker_pool="embedded://",
+    worker_pool="embedded://?autostart=0",
     heartbeat_timeout=float(os.environ["CHARIOTS_TEST_HEARTBEAT_TIMEOUT"]),
 )

@@ -31,6 +31,10 @@ logger = logging.getLogger(__name__)
 
 Mode = Literal["thread", "process"]
 
+#: workers an embedded pool left to choose (``autostart=None``) starts on its first submit, when
+#: no worker listens on its queue: what makes a server's calls run with nothing else to start
+DEFAULT_AUTOSTART = 2
+
 #: what the pool honours in both modes
 THREAD_CAPABILITIES = frozenset(
     {
@@ -59,10 +63,18 @@ class EmbeddedWorkerPool(BaseWorkerPool):
     run the messages of theirs only). ``mode="thread"`` runs jobs in the workers' threads;
     ``mode="process"`` forks a work horse for each job and kills it at the job's ``timeout``
     (so ``timeouts`` is among the capabilities of that mode only), and starts workers as forked
-    processes. ``autostart=n`` starts ``n`` worker threads (or processes) on the first submit.
+    processes.
+
+    ``autostart`` says whether the pool starts workers itself, in this process, on its first
+    submit: left ``None`` (the default, whether the pool is named ``"embedded"``, given as
+    ``embedded://`` or is a server's default), it starts :data:`DEFAULT_AUTOSTART` when no worker
+    listens on its queue then; ``0`` never does (workers run elsewhere: ``chariots worker``);
+    ``n`` starts ``n``. A pool whose workers were started by hand (:meth:`start_workers`,
+    :meth:`run_worker`) starts none.
 
     Built from a URL by :meth:`from_url`: ``embedded://``, ``embedded:///abs/path.db``,
-    ``embedded+postgresql://user@host/db``, with ``?queue=…&mode=process&poll_interval=…``.
+    ``embedded+postgresql://user@host/db``, with ``?queue=…&mode=process&poll_interval=…`` and
+    ``&autostart=0`` where the workers are ``chariots worker`` processes.
     """
 
     backend: ClassVar[str] = "embedded"
@@ -75,7 +87,7 @@ class EmbeddedWorkerPool(BaseWorkerPool):
         *,
         mode: Mode = "thread",
         poll_interval: float = 0.05,
-        autostart: int = 0,
+        autostart: int | None = None,
     ) -> None:
         if mode not in ("thread", "process"):
             raise ValueError(f"mode must be 'thread' or 'process', not {mode!r}")
@@ -85,13 +97,14 @@ class EmbeddedWorkerPool(BaseWorkerPool):
             raise ValueError("the queue needs a name")
         if poll_interval <= 0:
             raise ValueError(f"poll_interval must be > 0, not {poll_interval!r}")
-        if autostart < 0:
+        if autostart is not None and autostart < 0:
             raise ValueError(f"autostart must be >= 0, not {autostart!r}")
         self._owns_database = isinstance(database, str)
         self._database = Database(database) if isinstance(database, str) else database
         self.queue = queue
         self.mode: Mode = mode
         self.poll_interval = poll_interval
+        #: workers started on the first submit (``None``: DEFAULT_AUTOSTART if none listens)
         self.autostart = autostart
         #: the job store's: silent workers are dead after this many seconds (set by attach)
         self.heartbeat_timeout = DEFAULT_HEARTBEAT_TIMEOUT
@@ -167,10 +180,21 @@ class EmbeddedWorkerPool(BaseWorkerPool):
 
     def _autostart(self) -> None:
         with self._lock:
-            autostart = 0 if self._autostarted else self.autostart
-            self._autostarted = True
-        if autostart:
-            self.start_workers(autostart)
+            decided, self._autostarted = self._autostarted, True
+        if decided or self.autostart == 0:
+            return None
+        if self.autostart is not None:
+            self._start(self.autostart)
+        elif self.roster.count_alive() == 0:  # nobody listens: run the jobs here, as a default
+            logger.info(
+                "no worker listens on embedded queue %r: starting %d worker %ss in this process "
+                "(autostart=0 leaves the jobs to `chariots worker`)",
+                self.queue,
+                DEFAULT_AUTOSTART,
+                self.mode,
+            )
+            self._start(DEFAULT_AUTOSTART)
+        return None
 
     def holds_message(self, job_id: str) -> bool:
         """Whether the queue holds a message of the job: waiting, or taken by a worker (a dead
@@ -191,6 +215,11 @@ class EmbeddedWorkerPool(BaseWorkerPool):
         mode (each running its jobs in work horses). Returns once they listen."""
         if n < 1:
             raise ValueError(f"start at least one worker, not {n}")
+        with self._lock:
+            self._autostarted = True  # workers started by hand: none to start on a submit
+        self._start(n)
+
+    def _start(self, n: int) -> None:
         if self.mode == "thread":
             group = self._threads(n)
             group.start()
@@ -229,6 +258,8 @@ class EmbeddedWorkerPool(BaseWorkerPool):
         are supervised worker processes: one that dies is replaced (and logged), and
         :class:`~chariots_core.workers.kit.WorkerProcessesFailed` is raised when replacements
         keep failing."""
+        with self._lock:
+            self._autostarted = True
         if self.mode == "process":
             processes = self._processes_of(concurrency)
             with _sigterm_calls(processes.ask_to_stop):

@@ -6,7 +6,8 @@
   after the ``+`` (its own query parameters are passed on to it);
 
 each with the options ``queue`` (default ``default``), ``mode`` (``thread`` or ``process``),
-``poll_interval`` (seconds) and ``autostart`` (workers started on first submit).
+``poll_interval`` (seconds) and ``autostart`` (workers started in this process on the first
+submit: by default two when none listens on the queue; ``0`` where workers run elsewhere).
 """
 
 from __future__ import annotations
@@ -29,7 +30,11 @@ OPTIONS: dict[str, UrlOption] = {
     "queue": Text(help="the queue's name (default: default)"),
     "mode": Choice(("thread", "process"), help="workers in threads, or processes forking horses"),
     "poll_interval": Seconds(help="seconds an idle worker waits before it looks again"),
-    "autostart": Count(minimum=0, help="workers started on the first submit"),
+    "autostart": Count(
+        minimum=0,
+        help="workers started in this process on the first submit (default: 2 if none listens;"
+        " 0: workers run elsewhere, in `chariots worker`)",
+    ),
 }
 
 

@@ -9,7 +9,8 @@ A pool is a short adapter over its backend; everything else is here:
   stop then kill, orphan watchdog, replacement of dead processes, clean-up at exit):
   ``start_workers``, ``stop_workers`` and ``chariots worker --concurrency N``;
 - :mod:`~chariots_core.workers.kit.work_horse`: one job in a forked child with a hard timeout;
-- :mod:`~chariots_core.workers.kit.forking`: fork hygiene and orphan watchdogs;
+- :mod:`~chariots_core.workers.kit.forking`: fork hygiene and orphan watchdogs (also for the
+  processes a backend forks itself: :func:`orphans_stop`);
 - :mod:`~chariots_core.workers.kit.outages`: a worker loop run again once its broker is back;
 - :mod:`~chariots_core.workers.kit.roster`: a roster of worker heartbeats in the app's database,
   for backends that cannot list their workers.
@@ -24,6 +25,7 @@ from chariots_core.workers.kit.forking import (
     early_stop,
     fork_context,
     hold_stops_until_ready,
+    orphans_stop,
     prepare_fork,
     stop_when_orphaned,
     when_orphaned,
@@ -81,6 +83,7 @@ __all__ = [
     "hide_password",
     "hold_stops_until_ready",
     "kill_tree",
+    "orphans_stop",
     "parse_pool_url",
     "prepare_fork",
     "run_in_foreground",

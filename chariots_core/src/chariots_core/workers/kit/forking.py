@@ -19,7 +19,8 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from multiprocessing.context import ForkContext
 
 from chariots_core.database import close_sqlite_connections
@@ -29,6 +30,7 @@ __all__ = [
     "early_stop",
     "fork_context",
     "hold_stops_until_ready",
+    "orphans_stop",
     "prepare_fork",
     "stop_when_orphaned",
     "when_orphaned",
@@ -70,6 +72,31 @@ def stop_when_orphaned(parent_pid: int) -> None:
     """Send this process SIGTERM (a graceful stop) once ``parent_pid`` is gone."""
     when_orphaned(parent_pid, lambda: os.kill(os.getpid(), signal.SIGTERM))
 
+
+_forks = threading.local()
+
+
+@contextmanager
+def orphans_stop() -> Iterator[None]:
+    """Within the block, a process forked from this thread, by whatever code (a backend's
+    scheduler, its work horses), is sent SIGTERM once this process is gone: a worker killed with
+    SIGKILL leaves no child running (RQ's scheduler would go on until its broker went away)."""
+    previous = getattr(_forks, "parent", None)
+    _forks.parent = os.getpid()
+    try:
+        yield
+    finally:
+        _forks.parent = previous
+
+
+def _watch_parent_after_fork() -> None:
+    parent = getattr(_forks, "parent", None)
+    if parent is not None:  # in the child: the forking thread's copy holds the parent's pid
+        _forks.parent = None
+        stop_when_orphaned(parent)
+
+
+os.register_at_fork(after_in_child=_watch_parent_after_fork)
 
 #: set by a SIGINT/SIGTERM that came while a worker started (see :func:`hold_stops_until_ready`)
 early_stop = threading.Event()
