@@ -112,11 +112,14 @@ def run_job(
         if early is not None:
             return early
     digest = digest_of(body)
+    # the plugins' hooks are loaded before the claim (a first load imports every plugin, which
+    # may take seconds): between the claim and the run's heartbeat, nothing slow
+    hooks = lifecycle_hooks()
     # the claim bounds the job's runs: its first and its retries, a dead worker's run included
     job = store.claim(message.job_id, worker_id, native_status, digest)
     if job is None:
         return _not_claimed(store, message.job_id, digest)
-    lifecycle_hooks().chariots_job_started(job=job)
+    hooks.chariots_job_started(job=job)
     started = time.monotonic()
     try:
         run = _JobRun(app, store, job, message, worker_id, heartbeat_interval)
