@@ -97,16 +97,19 @@ class FsspecSaver(BaseSaver):
         self.url = url
         self.storage_options = storage_options
         self._resolved: tuple[Any, str] | None = None
+        self._pid = os.getpid()
         self._resolve()  # a URL fsspec cannot read fails here, not at the first save
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.url!r})"
 
     def _resolve(self) -> tuple[Any, str]:
-        """The filesystem and the root path in it (made once)."""
-        if self._resolved is None:
+        """The filesystem and the root path in it (made once per process: fsspec's async
+        filesystems, s3fs's and gcsfs's, refuse to be used in a forked child, such as a worker's
+        work horse, so a child makes its own)."""
+        if self._resolved is None or self._pid != os.getpid():
             fs, root = fsspec.core.url_to_fs(self.url, **self.storage_options)
-            self._resolved = (fs, str(root).rstrip("/"))
+            self._resolved, self._pid = (fs, str(root).rstrip("/")), os.getpid()
         return self._resolved
 
     @property

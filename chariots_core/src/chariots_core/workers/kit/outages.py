@@ -65,7 +65,7 @@ def run_through_outages(
     When the loop ends (or raises one of ``outage_errors``) with no stop asked: if its broker
     does not answer, wait for it (:func:`wait_for_broker`) and run the loop again; if it does,
     run it again at once, unless that happened ``max_restarts`` times within ``window``
-    seconds: then raise :class:`WorkerPoolError`.
+    seconds: then raise :class:`~chariots_core.errors.WorkerPoolError`.
     """
     restarts: deque[float] = deque()
     while True:
