@@ -128,7 +128,7 @@ def _engine(app: PipelinesServer) -> Engine:
 def test_submit_is_one_write_transaction(
     tmp_path: Path, sqlite_url: str, pool_class: type[EmbeddedWorkerPool]
 ) -> None:
-    app = _app(tmp_path, sqlite_url, pool_class())
+    app = _app(tmp_path, sqlite_url, pool_class(autostart=0))
     app.submit_job("add_one", 1)  # the first job creates the schema
     with counted(_engine(app)) as seen:
         job = app.submit_job("add_one", 2)
@@ -154,7 +154,7 @@ def _queued_message(app: PipelinesServer, pipeline: str, value: Any) -> JobMessa
 def test_a_run_writes_its_claim_and_its_end_only(tmp_path: Path, sqlite_url: str) -> None:
     """No retry, no heartbeat due (the run is far shorter than the heartbeat interval): the
     worker claims the job and records its end, nothing more; it reads the record no more."""
-    app = _app(tmp_path, sqlite_url, EmbeddedWorkerPool())
+    app = _app(tmp_path, sqlite_url, EmbeddedWorkerPool(autostart=0))
     run_job(_queued_message(app, "add_one", 0))  # a first run loads and caches the pipeline
     message = _queued_message(app, "add_one", 41)
     with counted(_engine(app)) as seen:
@@ -170,7 +170,7 @@ def test_a_run_writes_its_claim_and_its_end_only(tmp_path: Path, sqlite_url: str
 
 def test_a_heartbeat_is_written_only_when_due(tmp_path: Path, sqlite_url: str) -> None:
     """A pipeline of several nodes beats no more between its nodes than its interval asks."""
-    app = _app(tmp_path, sqlite_url, EmbeddedWorkerPool())
+    app = _app(tmp_path, sqlite_url, EmbeddedWorkerPool(autostart=0))
     run_job(_queued_message(app, "add_then_double", 0))
     message = _queued_message(app, "add_then_double", 1)
     with counted(_engine(app)) as seen:
@@ -200,7 +200,7 @@ def test_no_plugin_is_imported_in_a_forked_work_horse(
         return real_load(self, entry_point)
 
     monkeypatch.setattr(type(registry), "_load", logged_load)
-    app = _app(tmp_path, sqlite_url, EmbeddedWorkerPool())
+    app = _app(tmp_path, sqlite_url, EmbeddedWorkerPool(autostart=0))
     message = _queued_message(app, "add_one", 1)
     outcome = run_in_work_horse(message, "cost-test-worker")
     assert outcome.status is JobStatus.done

@@ -28,7 +28,7 @@ HEARTBEAT_TIMEOUT = 0.25
 
 @pytest.fixture
 def pool() -> EmbeddedWorkerPool:
-    return EmbeddedWorkerPool()
+    return EmbeddedWorkerPool(autostart=0)  # workers only when the test starts them
 
 
 @pytest.fixture
