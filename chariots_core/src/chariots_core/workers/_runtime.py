@@ -381,9 +381,12 @@ class _JobRun(PipelineCallback):
                 versions_saved = self._save_changes(loaded, before)
         except (KeyboardInterrupt, SystemExit):
             self.stopped.set()
-            self.store.worker_gone(
-                self.job.id, self.worker_id, "its worker stopped with the job in hand"
-            )
+            try:  # the stop goes on whatever the store says: a stale heartbeat ends the run too
+                self.store.worker_gone(
+                    self.job.id, self.worker_id, "its worker stopped with the job in hand"
+                )
+            except Exception:
+                logger.warning("could not record that job %s's worker stopped", self.job.id)
             raise
         except JobCancelled as error:
             return self._record(JobStatus.cancelled, error=error_details(error))
