@@ -525,9 +525,9 @@ class JobStore:
 
     # -- recovery: queued jobs whose message may be gone ----------------------------------------
 
-    def queued_to_check(self, limit: int = 100) -> list[QueuedJobCheck]:
-        """Queued jobs due to be sent again, or queued ``stuck_after`` seconds past their due
-        time (a delayed job is due at its delay's end), oldest first."""
+    def queued_to_check(self, limit: int = 100, *, stuck: bool = True) -> list[QueuedJobCheck]:
+        """Queued jobs due to be sent again, and (with ``stuck``) those queued ``stuck_after``
+        seconds past their due time (a delayed job is due at its delay's end), oldest first."""
         now = utc_now()
         stuck_before = now - timedelta(seconds=self.stuck_after)
         with self._session(readonly=True) as session:
@@ -544,7 +544,9 @@ class JobStore:
                 .where(
                     JobRecord.status == JobStatus.queued.value,
                     JobRecord.cancel_requested.is_(False),
-                    or_(JobRecord.resend.is_(True), JobRecord.queued_at < stuck_before),
+                    or_(JobRecord.resend.is_(True), JobRecord.queued_at < stuck_before)
+                    if stuck
+                    else JobRecord.resend.is_(True),
                 )
                 .order_by(JobRecord.queued_at)
                 .limit(limit)

@@ -20,12 +20,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from chariots_core.jobs import JobMessage, JobStore
-
-if TYPE_CHECKING:
-    from chariots_core.workers._base_pool import BaseWorkerPool
+from chariots_core.workers._base_pool import BaseWorkerPool
 
 __all__ = ["MAX_RESUBMITS", "JobRecovery", "Recovered", "recover_jobs"]
 
@@ -55,7 +52,9 @@ def recover_jobs(store: JobStore, pool: BaseWorkerPool, *, limit: int = 100) -> 
     are due to be sent again (their worker died) or that the pool no longer holds."""
     recovered = Recovered()
     recovered.requeued, recovered.lost = store.requeue_stale()
-    for check in store.queued_to_check(limit):
+    # a pool that cannot tell whether it holds a message is not asked about waiting jobs
+    can_tell = type(pool).holds_message is not BaseWorkerPool.holds_message
+    for check in store.queued_to_check(limit, stuck=can_tell):
         held = _holds(pool, check.id)
         if held is True or (held is None and not check.resend):
             # where it should be, or a pool that cannot tell about a job no worker took
