@@ -20,6 +20,7 @@ from types import FrameType
 from chariots_core.errors import BadRequest
 from chariots_core.jobs import JobMessage
 from chariots_core.workers._outcome import MessageAction, RunOutcome
+from chariots_core.workers._plugins import lifecycle_hooks
 from chariots_core.workers._runtime import new_worker_id
 from chariots_core.workers.embedded._queue import MessageQueue, TakenMessage
 from chariots_core.workers.kit.roster import InlineHeartbeat, WorkerRoster
@@ -137,7 +138,9 @@ class WorkerGroup:
         return [loop.worker_id for loop in self.loops]
 
     def start(self) -> None:
-        """Record the workers and start their threads (daemons: they never hold up an exit)."""
+        """Record the workers and start their threads (daemons: they never hold up an exit).
+        The plugins' hooks are loaded first: a job's first run does not pay for it."""
+        lifecycle_hooks()
         self.roster.join(self.worker_ids)
         for loop in self.loops:
             thread = threading.Thread(

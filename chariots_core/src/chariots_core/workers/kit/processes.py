@@ -414,6 +414,9 @@ def _worker_process_main(target: WorkerProcessTarget, ready: Event, parent_pid: 
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     stop_when_orphaned(parent_pid)
+    from chariots_core.workers._plugins import lifecycle_hooks
+
+    lifecycle_hooks()  # loaded before the worker listens: no job's first run pays for it
     try:
         target(ready.set)
     except KeyboardInterrupt:
