@@ -61,7 +61,7 @@ def tests(session: nox.Session) -> None:
 
     PostgreSQL and broker tests skip with a reason when absent, except on CI, where they must
     be there."""
-    sync(session, "test", "examples")
+    sync(session, "docs")  # the test group, the examples' and Sphinx (the pages' tests build them)
     session.run("pytest", *(session.posargs or ["-q"]), env=service_env())
 
 
@@ -199,7 +199,7 @@ def tests_rq(session: nox.Session) -> None:
 
     The conformance suite is included; all run on a private Redis (and Redis on localhost:6379
     for the seed page: the one there, or a private one)."""
-    sync(session, "test")
+    sync(session, "docs")  # the test group and Sphinx, for the pages' tests
     session.run("pytest", *(session.posargs or ["-q", "-rs", "chariots_rq/tests", "tests/docs"]))
 
 
@@ -255,7 +255,7 @@ def tests_celery(session: nox.Session) -> None:
 
     The conformance suite on Redis and on RabbitMQ is included; the page runs on a private
     Redis."""
-    sync(session, "test")
+    sync(session, "docs")  # the test group and Sphinx, for the pages' tests
     default = ["-q", "-rs", "chariots_celery/tests", "tests/docs/test_celery_page.py"]
     session.run("pytest", *(session.posargs or default), env=service_env())
 
@@ -319,7 +319,7 @@ def tests_dramatiq(session: nox.Session) -> None:
 
     The conformance suite on Redis and RabbitMQ is included, on a private Redis and the
     RabbitMQ of ``$CHARIOTS_TEST_RABBITMQ_URL``."""
-    sync(session, "test")
+    sync(session, "docs")  # the test group and Sphinx, for the pages' tests
     args = session.posargs or [
         "-q",
         "-rs",
