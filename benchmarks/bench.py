@@ -181,9 +181,9 @@ def job_cost(redis_url: str) -> dict[str, dict[str, float]]:
     work horse or a worker thread would run it."""
     import chariots_backends as cb
     from redis import Redis
-    from storage import SQLCounter
 
     from chariots_core.jobs import JobMessage
+    from chariots_core.testing.sql_count import StatementCount, count_statements
     from chariots_core.workers import run_job
 
     out: dict[str, dict[str, float]] = {}
@@ -193,12 +193,12 @@ def job_cost(redis_url: str) -> dict[str, dict[str, float]]:
         engine = system.store.database.engine
         system.submit(None)  # the first job creates the schema: not counted
         n = 20
-        submit, runs = SQLCounter(), SQLCounter()
+        submit, runs = StatementCount(), StatementCount()
         before = _commands(redis)
-        with submit.counting(engine):
+        with count_statements(engine, submit):
             handles = [system.submit(None) for _ in range(n)]
         submit_commands = _commands(redis) - before
-        with runs.counting(engine):  # the embedded worker's take and delete are its own
+        with count_statements(engine, runs):  # the embedded worker's take and delete are its own
             for message in _take_messages(name, pool, handles):
                 outcome = run_job(JobMessage.from_json(message))
                 assert outcome.status is not None, outcome

@@ -7,55 +7,17 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, insert
-from sqlalchemy.engine import Engine
+from sqlalchemy import insert
 
 from chariots_core.database import utc_now
 from chariots_core.jobs import JobStore
 from chariots_core.jobs._models import JobRecord
 
 _STATUSES = ["done", "done", "done", "failed", "queued", "cancelled"]
-
-
-@dataclass
-class SQLCounter:
-    """Statements and write transactions (a commit after an INSERT, UPDATE or DELETE)."""
-
-    statements: int = 0
-    writes: int = 0
-    texts: list[str] = field(default_factory=list)
-
-    @contextmanager
-    def counting(self, engine: Engine) -> Iterator[SQLCounter]:
-        def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            self.statements += 1
-            self.texts.append(statement.split("\n")[0][:80])
-            if statement.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
-                conn.info["bench_wrote"] = True
-
-        def on_commit(conn: Any) -> None:
-            if conn.info.pop("bench_wrote", False):
-                self.writes += 1
-
-        def on_rollback(conn: Any) -> None:
-            conn.info.pop("bench_wrote", None)
-
-        event.listen(engine, "before_cursor_execute", on_execute)
-        event.listen(engine, "commit", on_commit)
-        event.listen(engine, "rollback", on_rollback)
-        try:
-            yield self
-        finally:
-            event.remove(engine, "before_cursor_execute", on_execute)
-            event.remove(engine, "commit", on_commit)
-            event.remove(engine, "rollback", on_rollback)
 
 
 def _fill(store: JobStore, app: str, start: int, stop: int) -> list[str]:

@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from chariots_core.jobs import JobMessage, JobStatus
@@ -23,58 +19,11 @@ from chariots_core.op_store.savers import FileSaver
 from chariots_core.pipelines import Pipeline, PipelinesServer
 from chariots_core.pipelines.nodes import Node
 from chariots_core.pipelines.ops import BaseOp
+from chariots_core.testing.sql_count import count_statements
 from chariots_core.workers import BaseWorkerPool, run_job
 from chariots_core.workers import _plugins as plugins
 from chariots_core.workers.embedded import EmbeddedWorkerPool
 from chariots_core.workers.kit import run_in_work_horse
-
-_WRITES = ("INSERT", "UPDATE", "DELETE")
-
-
-@dataclass
-class Statements:
-    """The SQL statements run on an engine, and its write transactions (a commit after an
-    ``INSERT``, ``UPDATE`` or ``DELETE``)."""
-
-    texts: list[str] = field(default_factory=list)
-    writes: int = 0
-
-    @property
-    def queries(self) -> list[str]:
-        """The statements but SQLite's ``BEGIN`` (a transaction's start)."""
-        return [text for text in self.texts if not text.startswith("BEGIN")]
-
-    @property
-    def updates(self) -> list[str]:
-        return [text for text in self.texts if text.startswith("UPDATE")]
-
-
-@contextmanager
-def counted(engine: Engine) -> Iterator[Statements]:
-    seen = Statements()
-
-    def on_execute(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        text = " ".join(statement.split())
-        seen.texts.append(text)
-        if text.split(" ", 1)[0].upper() in _WRITES:
-            conn.info["cost_test_wrote"] = True
-
-    def on_commit(conn: Any) -> None:
-        if conn.info.pop("cost_test_wrote", False):
-            seen.writes += 1
-
-    def on_rollback(conn: Any) -> None:
-        conn.info.pop("cost_test_wrote", None)
-
-    event.listen(engine, "before_cursor_execute", on_execute)
-    event.listen(engine, "commit", on_commit)
-    event.listen(engine, "rollback", on_rollback)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
-        event.remove(engine, "commit", on_commit)
-        event.remove(engine, "rollback", on_rollback)
 
 
 class NativeStatusPool(EmbeddedWorkerPool):
@@ -130,7 +79,7 @@ def test_submit_is_one_write_transaction(
 ) -> None:
     app = _app(tmp_path, sqlite_url, pool_class(autostart=0))
     app.submit_job("add_one", 1)  # the first job creates the schema
-    with counted(_engine(app)) as seen:
+    with count_statements(_engine(app)) as seen:
         job = app.submit_job("add_one", 2)
     assert seen.writes == 1, seen.texts
     assert app.get_job(job.id).status is JobStatus.queued
@@ -157,7 +106,7 @@ def test_a_run_writes_its_claim_and_its_end_only(tmp_path: Path, sqlite_url: str
     app = _app(tmp_path, sqlite_url, EmbeddedWorkerPool(autostart=0))
     run_job(_queued_message(app, "add_one", 0))  # a first run loads and caches the pipeline
     message = _queued_message(app, "add_one", 41)
-    with counted(_engine(app)) as seen:
+    with count_statements(_engine(app)) as seen:
         outcome = run_job(message)
     assert outcome.status is JobStatus.done
     assert seen.writes <= 2, seen.texts
@@ -173,7 +122,7 @@ def test_a_heartbeat_is_written_only_when_due(tmp_path: Path, sqlite_url: str) -
     app = _app(tmp_path, sqlite_url, EmbeddedWorkerPool(autostart=0))
     run_job(_queued_message(app, "add_then_double", 0))
     message = _queued_message(app, "add_then_double", 1)
-    with counted(_engine(app)) as seen:
+    with count_statements(_engine(app)) as seen:
         outcome = run_job(message, heartbeat_interval=3600)
     assert outcome.status is JobStatus.done
     assert len(seen.updates) == 2, seen.updates
