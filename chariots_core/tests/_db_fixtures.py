@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
 from chariots_core.database import normalize_url
+from chariots_core.testing.services import postgres_schema
 
 
 @pytest.fixture(scope="session")
@@ -33,18 +32,8 @@ def postgres_server_url(chariots_postgres_url: str) -> URL:
 @pytest.fixture
 def postgres_url(postgres_server_url: URL) -> Iterator[str]:
     """A URL to a PostgreSQL schema of this test's own, empty, dropped at teardown."""
-    schema = f"chariots_test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(postgres_server_url)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = postgres_server_url.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-        with admin.begin() as connection:
-            connection.execute(text("SET LOCAL lock_timeout = '20s'"))
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    finally:
-        admin.dispose()
+    with postgres_schema(postgres_server_url.render_as_string(hide_password=False)) as url:
+        yield url
 
 
 @pytest.fixture

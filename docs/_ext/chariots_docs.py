@@ -63,6 +63,7 @@ def start_services(app: Sphinx) -> None:
         ServiceUnavailable,
         find_postgres,
         find_rabbitmq,
+        postgres_schema,
         redis_for_tests,
         services_required,
     )
@@ -72,7 +73,7 @@ def start_services(app: Sphinx) -> None:
         try:
             url = find()
             if name == "postgres":  # the pages' tables go in a schema of their own
-                url = _services.enter_context(_private_schema(url))
+                url = _services.enter_context(postgres_schema(url, "chariots_docs"))
             os.environ[SERVICE_ENV[name]] = url
         except ServiceUnavailable as error:
             if services_required():
@@ -84,28 +85,6 @@ def start_services(app: Sphinx) -> None:
 
 def stop_services(app: Sphinx, exception: BaseException | None) -> None:
     _services.close()
-
-
-@contextlib.contextmanager
-def _private_schema(url: str) -> Iterator[str]:
-    """``url`` with a schema of the build's own first on its ``search_path``; the schema is
-    dropped, with what the examples made in it, at the end."""
-    import uuid
-
-    from sqlalchemy import create_engine, make_url, text
-
-    schema = f"chariots_docs_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        options = {"options": f"-csearch_path={schema}"}
-        yield make_url(url).update_query_dict(options).render_as_string(hide_password=False)
-    finally:
-        with engine.begin() as connection:
-            connection.execute(text("SET LOCAL lock_timeout = '20s'"))
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        engine.dispose()
 
 
 # -- set-up blocks written as sessions -----------------------------------------------------------

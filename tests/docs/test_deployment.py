@@ -15,7 +15,6 @@ import shlex
 import signal
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,11 +23,10 @@ import boto3
 import pytest
 from _polling import eventually
 from moto.server import ThreadedMotoServer
-from sqlalchemy import create_engine, make_url, text
 
 from chariots_core.jobs import JobStatus
 from chariots_core.pipelines import PipelinesClient
-from chariots_core.testing.services import RedisServer, free_port
+from chariots_core.testing.services import RedisServer, free_port, postgres_schema
 from chariots_rq import RQWorkerPool
 
 PAGE = Path(__file__).parents[2] / "docs" / "deployment.rst"
@@ -81,20 +79,8 @@ def on_loopback(command: list[str]) -> list[str]:
 @pytest.fixture
 def postgres_schema_url(chariots_postgres_url: str) -> Iterator[str]:
     """A PostgreSQL schema of this test's own (first on the search path), dropped at the end."""
-    schema = f"chariots_deploy_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(chariots_postgres_url)
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = make_url(chariots_postgres_url).update_query_dict(
-            {"options": f"-csearch_path={schema}"}
-        )
-        yield url.render_as_string(hide_password=False)
-        with admin.begin() as connection:
-            connection.execute(text("SET LOCAL lock_timeout = '20s'"))
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    finally:
-        admin.dispose()
+    with postgres_schema(chariots_postgres_url, "chariots_deploy") as url:
+        yield url
 
 
 @pytest.fixture

@@ -42,6 +42,7 @@ __all__ = [
     "find_postgres",
     "find_rabbitmq",
     "free_port",
+    "postgres_schema",
     "redis_for_tests",
     "redis_server_binary",
     "services_required",
@@ -227,3 +228,26 @@ def find_postgres(url: str | None = None) -> str:
     finally:
         engine.dispose()
     return normalized.render_as_string(hide_password=False)
+
+
+@contextmanager
+def postgres_schema(url: str, prefix: str = "chariots_test") -> Iterator[str]:
+    """``url`` with an empty schema of its own (``<prefix>_<random>``) first on the search path
+    of every connection made from it; the schema is dropped, with what was made in it, at the
+    end. Tests and doc builds sharing one database do not meet."""
+    import uuid
+
+    from sqlalchemy import create_engine, make_url, text
+
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        options = {"options": f"-csearch_path={schema}"}
+        yield make_url(url).update_query_dict(options).render_as_string(hide_password=False)
+        with admin.begin() as connection:
+            connection.execute(text("SET LOCAL lock_timeout = '20s'"))
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
