@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, pool
+from sqlalchemy import Connection, Engine, create_engine, pool
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -51,11 +51,11 @@ class Database:
         self.engine: Engine = create_engine(self.url, **options)
         if self.url.get_backend_name() == "sqlite":
             configure_sqlite(self.engine)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._readonly_sessions = sessionmaker(
-            self.engine.execution_options(**_readonly_options(self.dialect_name)),
-            expire_on_commit=False,
+        self._readonly_engine = self.engine.execution_options(
+            **_readonly_options(self.dialect_name)
         )
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readonly_sessions = sessionmaker(self._readonly_engine, expire_on_commit=False)
         self._created = False
         self._created_lock = threading.Lock()
         _databases.add(self)
@@ -78,6 +78,14 @@ class Database:
         factory = self._readonly_sessions if readonly else self._sessions
         with factory() as session, session.begin():
             yield session
+
+    @contextmanager
+    def connection(self, *, readonly: bool = False) -> Iterator[Connection]:
+        """A Core connection in one transaction, committed on success and rolled back on error
+        (``readonly`` as for :meth:`session`). The job path runs on these with statements built
+        once: an ORM session costs about three times as much per statement."""
+        with (self._readonly_engine if readonly else self.engine).begin() as connection:
+            yield connection
 
     def create_all(self) -> None:
         """Bring the schema to the latest migration; a no-op when it is there already.

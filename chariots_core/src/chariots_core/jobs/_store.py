@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Connection, delete, func, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from chariots_core.database import Database, utc_now
 from chariots_core.errors import JobExpired, JobNotFound
+from chariots_core.jobs import _statements as sql
 from chariots_core.jobs._job import Job
 from chariots_core.jobs._message import JobOptions
 from chariots_core.jobs._models import JobRecord, JobTombstone
@@ -78,6 +79,12 @@ class JobStore:
         with self.database.session(readonly=readonly) as session:
             yield session
 
+    @contextmanager
+    def _connection(self, *, readonly: bool = False) -> Iterator[Connection]:
+        self.database.ensure_created()
+        with self.database.connection(readonly=readonly) as connection:
+            yield connection
+
     # -- submit side ------------------------------------------------------------------------
 
     def create(
@@ -99,7 +106,7 @@ class JobStore:
         database)."""
         options = options or JobOptions()
         now = utc_now()
-        record = JobRecord(
+        values: dict[str, Any] = dict(
             id=job_id or uuid.uuid4().hex,
             app=app,
             pipeline=pipeline,
@@ -116,10 +123,13 @@ class JobStore:
             resend=False,
             native_status=native_status,
         )
-        with self._session() as session:
-            session.add(record)
-            session.add_all(with_rows)
-        return Job.from_record(record)
+        written = {key: value for key, value in values.items() if value is not None}
+        with self._connection() as connection:
+            connection.execute(sql.INSERT, written)
+            for row in with_rows:
+                table, row_values = _insert_values(row)
+                connection.execute(sql.insert_into(table), row_values)
+        return Job.from_record(_record_of(values.get(key) for key in _COLUMN_KEYS))
 
     def get(self, job_id: str) -> Job:
         """The job as it stands; ``JobNotFound`` (404) or ``JobExpired`` (410) otherwise.
@@ -128,13 +138,13 @@ class JobStore:
         stale is queued again or ends ``lost`` (see the class), a record past its TTL is removed
         (leaving a tombstone).
         """
-        with self._session(readonly=True) as session:
-            record = session.get(JobRecord, job_id)
-            if record is None:
-                if session.get(JobTombstone, job_id) is not None:
+        with self._connection(readonly=True) as connection:
+            row = connection.execute(sql.SELECT, {"p_job": job_id}).first()
+            if row is None:
+                if connection.execute(sql.SELECT_TOMBSTONE, {"p_job": job_id}).first():
                     raise JobExpired(f"job {job_id!r} has expired: its record was removed")
                 raise JobNotFound(f"no job with id {job_id!r}")
-            job = Job.from_record(record)
+        job = Job.from_record(_record_of(row))
         now = utc_now()
         if job.expires_at is not None and job.expires_at <= now:
             with self._session() as session:
@@ -238,63 +248,24 @@ class JobStore:
         worker, out of runs, unknown, or its record keeps the digest of another message than
         ``message_digest``."""
         now = utc_now()
-        stale_before = now - timedelta(seconds=self.heartbeat_timeout)
-        anchored = (
-            []
-            if message_digest is None
-            else [
-                or_(
-                    JobRecord.message_digest.is_(None),
-                    JobRecord.message_digest == message_digest,
-                )
-            ]
-        )
-        with self._session() as session:
-            claim = (
-                update(JobRecord)
-                .where(
-                    JobRecord.id == job_id,
-                    *anchored,
-                    or_(
-                        and_(
-                            JobRecord.status == JobStatus.queued.value,
-                            or_(JobRecord.max_attempts.is_(None), _has_runs_left()),
-                        ),
-                        and_(
-                            JobRecord.status == JobStatus.running.value,
-                            JobRecord.heartbeat_at < stale_before,
-                            _has_runs_left(),
-                        ),
-                    ),
-                    JobRecord.cancel_requested.is_(False),
-                )
-                .values(
-                    status=JobStatus.running.value,
-                    resend=False,
-                    native_status=native_status,
-                    attempts=JobRecord.attempts + 1,
-                    worker_id=worker_id,
-                    started_at=now,
-                    heartbeat_at=now,
-                    finished_at=None,
-                    progress_done=None,
-                    progress_total=None,
-                    # a new run starts clean: what an earlier attempt left is not this one's
-                    result=None,
-                    error_type=None,
-                    error_message=None,
-                    error_traceback=None,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if _returning(session):  # one statement: the update gives the record back
-                row = session.execute(claim.returning(*_COLUMNS)).first()
+        parameters = {
+            "p_job": job_id,
+            "p_digest": message_digest,
+            "p_stale": now - timedelta(seconds=self.heartbeat_timeout),
+            "p_worker": worker_id,
+            "p_native": native_status,
+            "p_now": now,
+        }
+        anchored = message_digest is not None
+        with self._connection() as connection:
+            if connection.dialect.update_returning:  # one statement: the record comes back
+                row = connection.execute(sql.CLAIM_RETURNING[anchored], parameters).first()
                 return None if row is None else Job.from_record(_record_of(row))
-            if _rowcount(session.execute(claim)) != 1:
+            if _rowcount(connection.execute(sql.CLAIM[anchored], parameters)) != 1:
                 return None
-            record = session.get(JobRecord, job_id)
-            assert record is not None
-            return Job.from_record(record)
+            row = connection.execute(sql.SELECT, {"p_job": job_id}).first()
+            assert row is not None
+            return Job.from_record(_record_of(row))
 
     def heartbeat(
         self, job_id: str, worker_id: str, progress: tuple[int, int] | None = None
@@ -303,32 +274,23 @@ class JobStore:
 
         Returns ``True`` as well when the job is no longer this worker's to run.
         """
-        values: dict[str, Any] = {"heartbeat_at": utc_now()}
+        parameters: dict[str, Any] = {"p_job": job_id, "p_worker": worker_id, "p_now": utc_now()}
         if progress is not None:
-            values["progress_done"], values["progress_total"] = progress
-        with self._session() as session:
-            beat = (
-                update(JobRecord)
-                .where(*_run_of(job_id, worker_id))
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
-            if _returning(session):
-                cancel = session.execute(beat.returning(JobRecord.cancel_requested)).first()
+            parameters["p_done"], parameters["p_total"] = progress
+        with_progress = progress is not None
+        with self._connection() as connection:
+            if connection.dialect.update_returning:
+                beat = sql.HEARTBEAT_RETURNING[with_progress]
+                cancel = connection.execute(beat, parameters).first()
                 return True if cancel is None else bool(cancel[0])
-            result = session.execute(beat)
-            if _rowcount(result) != 1:
+            if _rowcount(connection.execute(sql.HEARTBEAT[with_progress], parameters)) != 1:
                 return True
-            return bool(
-                session.scalar(select(JobRecord.cancel_requested).where(JobRecord.id == job_id))
-            )
+            return bool(connection.scalar(sql.SELECT_CANCEL, {"p_job": job_id}))
 
     def cancel_requested(self, job_id: str) -> bool:
         """Whether a cancel was asked for the job (a read: no write lock)."""
-        with self._session(readonly=True) as session:
-            return bool(
-                session.scalar(select(JobRecord.cancel_requested).where(JobRecord.id == job_id))
-            )
+        with self._connection(readonly=True) as connection:
+            return bool(connection.scalar(sql.SELECT_CANCEL, {"p_job": job_id}))
 
     def finish(
         self,
@@ -370,21 +332,20 @@ class JobStore:
             values["finished_at"] = now
         elif status is JobStatus.queued:
             values["queued_at"] = now
-        with self._session() as session:
+        with self._connection() as connection:
             if status.is_finished:
                 ttl = (
                     options.to_json()
                     if options is not None
-                    else session.scalar(select(JobRecord.options).where(JobRecord.id == job_id))
+                    else connection.scalar(sql.SELECT_OPTIONS, {"p_job": job_id})
                 )
                 values["expires_at"] = now + timedelta(seconds=self._ttl(ttl))
-            updated = session.execute(
-                update(JobRecord)
-                .where(*_run_of(job_id, worker_id))
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
-            took = _rowcount(updated) == 1
+            given = {column: value for column, value in values.items() if value is not None}
+            nulls = tuple(sorted(column for column in values if column not in given))
+            statement = sql.finish(tuple(sorted(given)), nulls)
+            parameters = {f"v_{column}": value for column, value in given.items()}
+            parameters.update(p_job=job_id, p_worker=worker_id)
+            took = _rowcount(connection.execute(statement, parameters)) == 1
         if took and status.is_finished:
             _ENDS.notify()
         return took
@@ -495,7 +456,7 @@ class JobStore:
             )
             requeued = session.execute(
                 update(JobRecord)
-                .where(*conditions, _has_runs_left())
+                .where(*conditions, sql.has_runs_left())
                 .values(
                     status=JobStatus.queued.value,
                     native_status=native_status,
@@ -646,41 +607,31 @@ class JobStore:
         return f"JobStore({self.database!r})"
 
 
-def _run_of(job_id: str, worker_id: str) -> tuple[Any, ...]:
-    """The conditions of a worker's own run: the job is running, and this worker claimed it."""
-    return (
-        JobRecord.id == job_id,
-        JobRecord.worker_id == worker_id,
-        JobRecord.status == JobStatus.running.value,
-    )
-
-
-def _has_runs_left() -> Any:
-    """The job may run once more: fewer runs than its bound (a record from before the bound was
-    kept has none: its dead worker's job ends lost, as it did then)."""
-    return JobRecord.attempts < JobRecord.max_attempts
-
-
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-#: the columns of a job's record, as ``UPDATE ... RETURNING`` gives them back
-_COLUMNS = tuple(JobRecord.__table__.columns)
-
-
-def _returning(session: Session) -> bool:
-    """Whether the database gives rows back from an ``UPDATE`` (SQLite >= 3.35, PostgreSQL)."""
-    bind = session.get_bind()
-    return bool(getattr(bind.dialect, "update_returning", False))
+_COLUMN_KEYS = tuple(column.key for column in sql.COLUMNS)
 
 
 def _record_of(row: Any) -> JobRecord:
-    """A detached record built from a ``RETURNING`` row (read only: never added to a session)."""
+    """A detached record built from a row of :data:`sql.COLUMNS` (read only: never added to a
+    session)."""
     record = JobRecord()
-    for column, value in zip(_COLUMNS, row, strict=True):
-        setattr(record, column.key, value)
+    for key, value in zip(_COLUMN_KEYS, row, strict=True):
+        setattr(record, key, value)
     return record
+
+
+def _insert_values(row: object) -> tuple[Any, dict[str, Any]]:
+    """The table of a mapped object, and the values its ``INSERT`` writes (those it has)."""
+    mapper = inspect(row).mapper
+    values = {}
+    for attribute in mapper.column_attrs:
+        value = getattr(row, attribute.key)
+        if value is not None:
+            values[attribute.columns[0].key] = value
+    return mapper.local_table, values
 
 
 class _Ends:
