@@ -12,12 +12,13 @@ session (measured: 140 µs against 420 µs per ``UPDATE`` on SQLite).
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Insert,
     Select,
+    Table,
     Update,
     and_,
     bindparam,
@@ -31,8 +32,8 @@ from sqlalchemy import (
 from chariots_core.jobs._models import JobRecord, JobTombstone
 from chariots_core.jobs._status import JobStatus
 
-JOBS = JobRecord.__table__
-TOMBSTONES = JobTombstone.__table__
+JOBS = cast(Table, JobRecord.__table__)
+TOMBSTONES = cast(Table, JobTombstone.__table__)
 c = JOBS.c
 
 #: the columns of a job's record, in the order the statements below give them back
