@@ -33,6 +33,7 @@ from chariots_core.jobs import Job, JobMessage, JobStatus, JobStore
 from chariots_core.jobs._integrity import SECRET_KEY_ENV, digest_of, secret_keys, signed_by
 from chariots_core.pipelines.callbacks import PipelineCallback
 from chariots_core.workers._apps import get_app, registered_apps
+from chariots_core.workers._heartbeats import heartbeats
 from chariots_core.workers._job_log import log_job_run
 from chariots_core.workers._outcome import ErrorDetails, MessageAction, RunOutcome
 from chariots_core.workers._pipeline_cache import PipelineCache
@@ -363,8 +364,7 @@ class _JobRun(PipelineCallback):
     # -- the run ------------------------------------------------------------------------------
 
     def execute(self) -> RunOutcome:
-        beat = threading.Thread(target=self._beat, name=f"heartbeat-{self.job.id}", daemon=True)
-        beat.start()
+        heartbeats.add(self)
         versions_loaded: dict[str, str] | None = None
         try:
             pipeline = self.app.get_pipeline(self.message.pipeline)
@@ -401,6 +401,7 @@ class _JobRun(PipelineCallback):
             return self._record(JobStatus.failed, error=details, versions_loaded=versions_loaded)
         finally:
             self.stopped.set()
+            heartbeats.remove(self)
         return self._record(
             JobStatus.done,
             result=result,
@@ -475,15 +476,14 @@ class _JobRun(PipelineCallback):
             )
         return RunOutcome(self.job.id, ran=True, status=status, error=error)
 
-    def _beat(self) -> None:
-        while not self.stopped.wait(self.heartbeat_interval):
-            try:
-                self.last_beat = time.monotonic()
-                progress = (self.done, self.total) if self.total else None
-                if self.store.heartbeat(self.job.id, self.worker_id, progress):
-                    self.cancel_requested.set()
-            except Exception:  # a missed beat is retried at the next interval
-                logger.warning("heartbeat of job %s failed", self.job.id, exc_info=True)
+    def beat(self) -> None:
+        """Say the run lives (called by the process's heartbeat thread while it runs)."""
+        if self.stopped.is_set():
+            return
+        self.last_beat = time.monotonic()
+        progress = (self.done, self.total) if self.total else None
+        if self.store.heartbeat(self.job.id, self.worker_id, progress):
+            self.cancel_requested.set()
 
 
 class EndNotRecorded(ChariotsError):

@@ -12,9 +12,9 @@ import threading
 import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, or_, select, update
 
 from chariots_core.database import Database, utc_now
 from chariots_core.jobs import JobMessage
@@ -75,59 +75,30 @@ class MessageQueue:
         available, then first put. Messages held by workers that have not beaten since
         ``live_since`` count as free."""
         now = utc_now()
-        live_workers = select(WorkerRecord.id).where(WorkerRecord.heartbeat_at >= live_since)
         self.database.ensure_created()
-        with self.database.session(readonly=True) as session:
-            candidates = session.execute(
-                select(QueuedMessage.id, QueuedMessage.taken_by)
-                .where(
-                    QueuedMessage.queue == self.name,
-                    QueuedMessage.available_at <= now,
-                    or_(
-                        QueuedMessage.taken_by.is_(None),
-                        QueuedMessage.taken_by.not_in(live_workers),
-                    ),
-                )
-                .order_by(
-                    QueuedMessage.priority.desc(), QueuedMessage.available_at, QueuedMessage.id
-                )
-                .limit(_CANDIDATES)
+        with self.database.connection(readonly=True) as connection:
+            candidates = connection.execute(
+                _CANDIDATES_SQL, {"p_queue": self.name, "p_now": now, "p_live": live_since}
             ).all()
         for row_id, taken_by in candidates:
-            still_free = (
-                QueuedMessage.taken_by.is_(None)
-                if taken_by is None
-                else QueuedMessage.taken_by == taken_by
-            )
-            take = (
-                update(QueuedMessage)
-                .where(QueuedMessage.id == row_id, still_free)
-                .values(taken_by=worker_id, taken_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            with self.database.session() as session:
-                if self.database.engine.dialect.update_returning:  # one statement
-                    text = session.scalar(take.returning(QueuedMessage.message))
+            parameters = {"p_row": row_id, "p_from": taken_by, "p_worker": worker_id, "p_now": now}
+            over = taken_by is not None
+            with self.database.connection() as connection:
+                if connection.dialect.update_returning:  # one statement
+                    text = connection.scalar(_TAKE_RETURNING[over], parameters)
                     if text is not None:
                         return TakenMessage(row_id, text, taken_by)
                     continue
-                result = session.execute(take)
-                if _rowcount(result) == 1:
-                    text = session.scalar(
-                        select(QueuedMessage.message).where(QueuedMessage.id == row_id)
-                    )
+                if _rowcount(connection.execute(_TAKE[over], parameters)) == 1:
+                    text = connection.scalar(_MESSAGE_SQL, parameters)
                     assert text is not None
                     return TakenMessage(row_id, text, taken_by)
         return None
 
     def delete(self, row_id: int, worker_id: str) -> None:
         """Remove a message its worker is done with (unless another worker has it now)."""
-        with self.database.session() as session:
-            session.execute(
-                delete(QueuedMessage).where(
-                    QueuedMessage.id == row_id, QueuedMessage.taken_by == worker_id
-                )
-            )
+        with self.database.connection() as connection:
+            connection.execute(_DELETE_SQL, {"p_row": row_id, "p_worker": worker_id})
 
     def release(self, row_id: int, worker_id: str, after: float) -> None:
         """Hand a message back to the queue, available again ``after`` seconds from now."""
@@ -177,6 +148,40 @@ class MessageQueue:
                 .where(QueuedMessage.queue == self.name)
             )
             return int(count or 0)
+
+
+_Q = cast(Table, QueuedMessage.__table__)
+_W = cast(Table, WorkerRecord.__table__)
+#: the next messages a worker may take (the job path's statements are built once: see
+#: :mod:`chariots_core.jobs._statements`)
+_CANDIDATES_SQL = (
+    select(_Q.c.id, _Q.c.taken_by)
+    .where(
+        _Q.c.queue == bindparam("p_queue"),
+        _Q.c.available_at <= bindparam("p_now"),
+        or_(
+            _Q.c.taken_by.is_(None),
+            _Q.c.taken_by.not_in(select(_W.c.id).where(_W.c.heartbeat_at >= bindparam("p_live"))),
+        ),
+    )
+    .order_by(_Q.c.priority.desc(), _Q.c.available_at, _Q.c.id)
+    .limit(_CANDIDATES)
+)
+#: taking a message, by whether it is taken over from a dead worker (``p_from``)
+_TAKE = {
+    over: update(_Q)
+    .where(
+        _Q.c.id == bindparam("p_row"),
+        _Q.c.taken_by == bindparam("p_from") if over else _Q.c.taken_by.is_(None),
+    )
+    .values(taken_by=bindparam("p_worker"), taken_at=bindparam("p_now"))
+    for over in (False, True)
+}
+_TAKE_RETURNING = {over: take.returning(_Q.c.message) for over, take in _TAKE.items()}
+_MESSAGE_SQL = select(_Q.c.message).where(_Q.c.id == bindparam("p_row"))
+_DELETE_SQL = delete(_Q).where(
+    _Q.c.id == bindparam("p_row"), _Q.c.taken_by == bindparam("p_worker")
+)
 
 
 class _PutSignal:
