@@ -8,14 +8,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import timezone
+from datetime import timedelta, timezone
 
 import pytest
 from _polling import eventually
 
-from chariots_core.database import Database
+from chariots_core.database import Database, utc_now
 from chariots_core.errors import JobExpired, JobNotFound
 from chariots_core.jobs import Job, JobOptions, JobStatus, JobStore
+from chariots_core.jobs import _store as store_module
 
 BOOM = {"type": "ValueError", "message": "boom", "traceback": "Traceback ..."}
 
@@ -51,23 +52,22 @@ def test_unknown_job_is_not_found(store: JobStore) -> None:
         store.get("no-such-job")
 
 
-def test_a_finished_job_expires_after_its_ttl_and_leaves_a_tombstone(store: JobStore) -> None:
-    job = store.create("app", "train", JobOptions(ttl=0.2))
+def test_a_finished_job_expires_after_its_ttl_and_leaves_a_tombstone(
+    store: JobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = store.create("app", "train", JobOptions(ttl=60))
     store.claim(job.id, "worker")
     assert store.finish(job.id, "worker", JobStatus.done, result=1)
     done = store.get(job.id)
     assert done.expires_at is not None
     assert done.finished_at is not None
-    assert done.expires_at > done.finished_at
+    assert (done.expires_at - done.finished_at).total_seconds() == pytest.approx(60)
 
-    def expired() -> bool:
-        try:
-            store.get(job.id)
-        except JobExpired:
-            return True
-        return False
-
-    eventually(expired, timeout=10.0)
+    # a minute later (the store's clock moved on: a short TTL would race a slow machine's read)
+    later = utc_now() + timedelta(seconds=61)
+    monkeypatch.setattr(store_module, "utc_now", lambda: later)
+    with pytest.raises(JobExpired):
+        store.get(job.id)
     with pytest.raises(JobExpired):  # the record is gone; its tombstone still answers
         store.get(job.id)
     assert store.list_jobs(app="app") == ([], 0)

@@ -7,6 +7,7 @@ shipped in this package and run by :meth:`Database.create_all`.
 
 from chariots_core.database._base import Base, JSONDocument, UTCDateTime, utc_now
 from chariots_core.database._database import Database, close_sqlite_connections
+from chariots_core.database._doorbell import Doorbell
 from chariots_core.database._migrations import VERSION_TABLE, alembic_config
 from chariots_core.database._urls import normalize_url
 
@@ -14,6 +15,7 @@ __all__ = [
     "VERSION_TABLE",
     "Base",
     "Database",
+    "Doorbell",
     "JSONDocument",
     "UTCDateTime",
     "alembic_config",

@@ -14,6 +14,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
 from chariots_core.database import _migrations
+from chariots_core.database._doorbell import Doorbell, doorbell_for
 from chariots_core.database._sqlite import (
     SQLITE_BEGIN_OPTION,
     SQLITE_BUSY_TIMEOUT,
@@ -58,6 +59,8 @@ class Database:
         self._readonly_sessions = sessionmaker(self._readonly_engine, expire_on_commit=False)
         self._created = False
         self._created_lock = threading.Lock()
+        #: rings between the processes sharing this database (a job ended, a message was put)
+        self.doorbell: Doorbell = doorbell_for(self.engine)
         _databases.add(self)
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -28,6 +29,8 @@ DEFAULT_HEARTBEAT_TIMEOUT = 30.0
 DEFAULT_TTL = 7 * 24 * 3600.0
 
 _FINISHED_VALUES = [status.value for status in FINISHED]
+#: the doorbell channel rung when jobs end
+ENDS_CHANNEL = "ends"
 #: the error type of a run that ended without its worker (it died, or stopped with the job)
 WORKER_LOST = "WorkerLost"
 
@@ -72,6 +75,7 @@ class JobStore:
         #: seconds a due job may stay queued before the core asks its broker whether it still
         #: holds the job's message (by default four heartbeat timeouts)
         self.stuck_after = 4 * heartbeat_timeout if stuck_after is None else stuck_after
+        self._warm = False
 
     @contextmanager
     def _session(self, *, readonly: bool = False) -> Iterator[Session]:
@@ -198,10 +202,12 @@ class JobStore:
         (``tick`` is called before each look: a server recovers dead workers' jobs there).
 
         A job that ends in this process (a worker thread, an in-process cancel) wakes the
-        waiter at once; one that ends elsewhere is seen at the next look (every 5 ms at first,
-        growing to 100 ms)."""
+        waiter at once, and so does one that ends in another process through the database's
+        :class:`~chariots_core.database.Doorbell`; without one (or should a ring be lost), the
+        end is seen at the next look (every 5 ms at first, growing to 100 ms)."""
         deadline = time.monotonic() + max(0.0, timeout)
         interval = 0.005
+        self.database.doorbell.listen(ENDS_CHANNEL, _ENDS.notify)
         while True:
             if tick is not None:
                 tick()
@@ -230,8 +236,43 @@ class JobStore:
                 .values(cancel_requested=True)
                 .execution_options(synchronize_session=False)
             )
-        _ENDS.notify()
+            self.database.doorbell.within(session.connection(), ENDS_CHANNEL)
+        self._ended()
         return self.get(job_id)
+
+    def warm(self) -> None:
+        """Compile the worker side's statements now, once per process: a work horse forked
+        afterwards inherits them compiled instead of compiling them for its one job (they run
+        on a job id that cannot exist, and change nothing)."""
+        if self._warm:
+            return
+        nobody = "chariots-warm-up"
+        for digest in (None, "0" * 64):
+            self.claim("", nobody, "started", digest)
+        for progress in (None, (0, 1)):
+            self.heartbeat("", nobody, progress)
+        self.cancel_requested("")
+        for native_status in (None, "finished"):
+            self.finish(
+                "",
+                nobody,
+                JobStatus.done,
+                result=0,
+                versions_loaded={},
+                versions_saved={},
+                progress=(1, 1),
+                native_status=native_status,
+                options=JobOptions(),
+            )
+        with contextlib.suppress(JobNotFound):
+            self.get("")
+        self._warm = True
+
+    def _ended(self) -> None:
+        """Jobs ended (their transaction committed): wake the waiters of this process, and ring
+        the other processes' (a PostgreSQL ring rode the transaction)."""
+        _ENDS.notify()
+        self.database.doorbell.after(ENDS_CHANNEL)
 
     # -- worker side ------------------------------------------------------------------------
 
@@ -346,8 +387,10 @@ class JobStore:
             parameters = {f"v_{column}": value for column, value in given.items()}
             parameters.update(p_job=job_id, p_worker=worker_id)
             took = _rowcount(connection.execute(statement, parameters)) == 1
+            if took and status.is_finished:
+                self.database.doorbell.within(connection, ENDS_CHANNEL)
         if took and status.is_finished:
-            _ENDS.notify()
+            self._ended()
         return took
 
     def set_native_status(self, job_id: str, native_status: str) -> None:
@@ -380,8 +423,10 @@ class JobStore:
                 .execution_options(synchronize_session=False)
             )
             took = _rowcount(updated) == 1
+            if took:
+                self.database.doorbell.within(session.connection(), ENDS_CHANNEL)
         if took:
-            _ENDS.notify()
+            self._ended()
         return took
 
     def worker_gone(
@@ -443,7 +488,7 @@ class JobStore:
         again), the others end ``lost``; in one transaction."""
         now = utc_now()
         with self._session() as session:
-            session.execute(  # a cancel was asked: the run is over, and so is the job
+            cancelled = session.execute(  # a cancel was asked: the run is over, and so is the job
                 update(JobRecord)
                 .where(*conditions, JobRecord.cancel_requested.is_(True))
                 .values(
@@ -482,7 +527,12 @@ class JobStore:
                 )
                 .execution_options(synchronize_session=False)
             )
-            return _rowcount(requeued), _rowcount(lost)
+            ended = _rowcount(cancelled) + _rowcount(lost) > 0
+            if ended:
+                self.database.doorbell.within(session.connection(), ENDS_CHANNEL)
+        if ended:
+            self._ended()
+        return _rowcount(requeued), _rowcount(lost)
 
     # -- recovery: queued jobs whose message may be gone ----------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -52,6 +52,18 @@ class PipelineCache:
         # this copy is dropped at the next borrow; one that did not can be lent again
         with self._lock:
             self._free.setdefault(app, {}).setdefault(pipeline.name, []).append((signature, loaded))
+
+    def fill(self, app: object, pipelines: Iterable[Pipeline], client: BaseOpStoreClient) -> None:
+        """Have a loaded copy of each pipeline ready (before forking work horses: each inherits
+        them, instead of loading them for its one job); a pipeline whose copy is current costs
+        one query of the op store, or none when it has nothing to load."""
+        for pipeline in pipelines:
+            with self._lock:
+                ready = bool(self._free.get(app, {}).get(pipeline.name))
+            if ready and not loadable_op_names(pipeline):
+                continue
+            with self.borrow(app, pipeline, client):
+                pass
 
     def clear(self) -> None:
         with self._lock:

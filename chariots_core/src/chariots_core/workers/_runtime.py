@@ -57,6 +57,7 @@ __all__ = [
     "fail_run",
     "new_worker_id",
     "run_job",
+    "warm_for_fork",
 ]
 
 #: seconds added to a take-over's wait, so that the job's heartbeat is surely stale by then
@@ -130,6 +131,21 @@ def run_job(
         _job_finished(store, message.job_id)
     log_job_run(job, outcome, started)
     return outcome
+
+
+def warm_for_fork() -> None:
+    """Do in this process what each work horse forked from it would otherwise do for its job:
+    load the plugins' hooks, compile the job stores' statements, load the apps' pipelines (see
+    :func:`~chariots_core.workers.kit.prepare_fork`). Failures are logged: a horse then does
+    the work itself."""
+    lifecycle_hooks()
+    for app in registered_apps():
+        try:
+            if app.job_store is not None:
+                app.job_store.warm()
+            _cache.fill(app, app.pipelines.values(), app.op_store_client)
+        except Exception:
+            logger.warning("could not warm app %r before forking", app.name, exc_info=True)
 
 
 def fail_run(

@@ -62,13 +62,26 @@ class MessageQueue:
         self.wake()
 
     def wake(self) -> None:
-        """Wake this process's workers idle on the queue (a message was put)."""
+        """Wake the workers idle on the queue (a message was put): this process's at once,
+        other processes' through the database's doorbell."""
         _signal_of(self.database, self.name).notify()
+        self.database.doorbell.after(self._channel)
 
-    def wait_for_put(self, timeout: float) -> None:
-        """Sleep until a message is put on the queue in this process, or ``timeout`` seconds
-        (a message put by another process is found at the next look)."""
-        _signal_of(self.database, self.name).wait(timeout)
+    def puts_seen(self) -> int:
+        """A mark to pass to :meth:`wait_for_put`: read it before looking at the queue."""
+        return _signal_of(self.database, self.name).count
+
+    def wait_for_put(self, timeout: float, seen: int | None = None) -> None:
+        """Sleep until a message is put on the queue (since ``seen``, from :meth:`puts_seen`,
+        when given), or ``timeout`` seconds: a put in this process, or in another that shares
+        the database's doorbell, wakes the sleeper; one elsewhere is found at the next look."""
+        signal = _signal_of(self.database, self.name)
+        self.database.doorbell.listen(self._channel, signal.notify)
+        signal.wait(timeout, seen)
+
+    @property
+    def _channel(self) -> str:
+        return f"put:{self.name}"
 
     def take(self, worker_id: str, live_since: datetime) -> TakenMessage | None:
         """Take the next available message for ``worker_id``: highest priority, then earliest
@@ -196,10 +209,10 @@ class _PutSignal:
             self.count += 1
             self.condition.notify_all()
 
-    def wait(self, timeout: float) -> None:
+    def wait(self, timeout: float, seen: int | None = None) -> None:
         with self.condition:
-            seen = self.count
-            self.condition.wait_for(lambda: self.count != seen, timeout)
+            mark = self.count if seen is None else seen
+            self.condition.wait_for(lambda: self.count != mark, timeout)
 
 
 _signals: weakref.WeakKeyDictionary[Database, dict[str, _PutSignal]] = weakref.WeakKeyDictionary()

@@ -59,14 +59,15 @@ class WorkerLoop:
         while not self.stop.is_set():
             if self.tick is not None:
                 self.tick()
+            seen = self.queue.puts_seen()  # a put from now on wakes the wait below
             try:
                 worked = self.work_once()
             except Exception:  # the database is unreachable, say: try again a little later
                 logger.exception("worker %s failed to take a message", self.worker_id)
                 worked = False
             if not worked and not self.stop.is_set():
-                # woken by a message put in this process; one put elsewhere: at the next look
-                self.queue.wait_for_put(self.poll_interval)
+                # woken by a put (in this process, or rung by another), else at the next look
+                self.queue.wait_for_put(self.poll_interval, seen)
 
     def work_once(self) -> bool:
         """Take and run one message; whether there was one."""

@@ -3,9 +3,10 @@
 Workers of a chariots app are forked from the process that loaded the app, so that they have
 its pipelines without pickling anything. A fork copies the parent's state mid-use, so:
 
-- before forking, :func:`prepare_fork` closes the idle SQLite connections (SQLite keeps its lock
-  bookkeeping per process: a child that inherited it could wait on a lock nobody holds) and
-  loads the lifecycle hooks once (so that no child imports plugins for each job);
+- before forking, :func:`prepare_fork` warms the process once (the plugins' hooks loaded, the job
+  stores' statements compiled, the apps' pipelines loaded: so that no child does it for its
+  job) and closes the idle SQLite connections (SQLite keeps its lock bookkeeping per process: a
+  child that inherited it could wait on a lock nobody holds);
 - in the child, every :class:`~chariots_core.database.Database` drops the parent's pooled
   connections without closing them (done by an ``os.register_at_fork`` hook of the database
   package, for every fork, whoever forks: RQ, Celery's prefork pool, Dramatiq's processes);
@@ -49,9 +50,9 @@ def fork_context() -> ForkContext:
 
 def prepare_fork() -> None:
     """Call right before forking a process that will use the app's databases."""
-    from chariots_core.workers._plugins import lifecycle_hooks
+    from chariots_core.workers._runtime import warm_for_fork
 
-    lifecycle_hooks()  # load the plugins' hooks here, once, not in every child
+    warm_for_fork()  # here, once, not in every child
     close_sqlite_connections()
 
 
