@@ -551,7 +551,13 @@ def test_each_run_logs_one_line_and_a_failure_the_users_traceback(
     with caplog.at_level(logging.INFO, logger="chariots_core.workers.jobs"):
         done = app.wait_for_job(app.submit_job("add_one", 1).id, timeout=20)
         failed = app.wait_for_job(app.submit_job("explode", 3).id, timeout=20)
-    records = [r for r in caplog.records if r.name == "chariots_core.workers.jobs"]
+
+        def records_of_both() -> list[logging.LogRecord]:
+            # a waiter is woken at the end's record; the worker logs the run just after it
+            found = [r for r in caplog.records if r.name == "chariots_core.workers.jobs"]
+            return found if len(found) >= 2 else []
+
+        records = eventually(records_of_both, what="the two runs' log lines")
     assert [(r.levelno, r.getMessage().split(":")[0]) for r in records] == [
         (logging.INFO, f"job {done.id} app={app.name} pipeline=add_one attempt=1"),
         (logging.ERROR, f"job {failed.id} app={app.name} pipeline=explode attempt=1"),

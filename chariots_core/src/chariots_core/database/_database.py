@@ -121,7 +121,9 @@ class Database:
         return _migrations.current_revision(self.engine)
 
     def dispose(self) -> None:
-        """Close every pooled connection (call it in a child process after a fork, or at exit)."""
+        """Close every pooled connection (call it in a child process after a fork, or at exit),
+        and stop listening on the doorbell for this object."""
+        self.doorbell.close()
         self.engine.dispose()
 
 

@@ -61,6 +61,11 @@ class JobStore:
     broker by the same recovery.
     """
 
+    #: seconds between a waiter's looks at a record, at first and at most (should a ring of the
+    #: database's doorbell not come)
+    poll_first = 0.005
+    poll_max = 0.1
+
     def __init__(
         self,
         database: Database | str,
@@ -206,7 +211,7 @@ class JobStore:
         :class:`~chariots_core.database.Doorbell`; without one (or should a ring be lost), the
         end is seen at the next look (every 5 ms at first, growing to 100 ms)."""
         deadline = time.monotonic() + max(0.0, timeout)
-        interval = 0.005
+        interval = self.poll_first
         self.database.doorbell.listen(ENDS_CHANNEL, _ENDS.notify)
         while True:
             if tick is not None:
@@ -217,7 +222,7 @@ class JobStore:
             if job.status.is_finished or remaining <= 0:
                 return job
             _ENDS.wait_after(seen, min(interval, remaining))
-            interval = min(interval * 1.25, 0.1)
+            interval = min(interval * 1.25, self.poll_max)
 
     def cancel(self, job_id: str) -> Job:
         """Cancel a queued job now; ask a running one to stop at its next node; leave a finished

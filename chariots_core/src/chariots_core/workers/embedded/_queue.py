@@ -65,19 +65,24 @@ class MessageQueue:
         """Wake the workers idle on the queue (a message was put): this process's at once,
         other processes' through the database's doorbell."""
         _signal_of(self.database, self.name).notify()
-        self.database.doorbell.after(self._channel)
+        self.database.doorbell.ring(self._channel)
+
+    def nudge(self) -> None:
+        """Wake this process's workers idle on the queue, to see that they are to stop."""
+        _signal_of(self.database, self.name).notify()
 
     def puts_seen(self) -> int:
-        """A mark to pass to :meth:`wait_for_put`: read it before looking at the queue."""
-        return _signal_of(self.database, self.name).count
+        """A mark to pass to :meth:`wait_for_put`: read it before looking at the queue (a put
+        after it, here or rung by another process, ends the wait at once)."""
+        signal = _signal_of(self.database, self.name)
+        self.database.doorbell.listen(self._channel, signal.notify)
+        return signal.count
 
     def wait_for_put(self, timeout: float, seen: int | None = None) -> None:
         """Sleep until a message is put on the queue (since ``seen``, from :meth:`puts_seen`,
         when given), or ``timeout`` seconds: a put in this process, or in another that shares
         the database's doorbell, wakes the sleeper; one elsewhere is found at the next look."""
-        signal = _signal_of(self.database, self.name)
-        self.database.doorbell.listen(self._channel, signal.notify)
-        signal.wait(timeout, seen)
+        _signal_of(self.database, self.name).wait(timeout, seen)
 
     @property
     def _channel(self) -> str:

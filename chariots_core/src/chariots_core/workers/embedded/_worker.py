@@ -117,6 +117,7 @@ class WorkerGroup:
         label: str,
     ) -> None:
         self.roster = roster
+        self.queue = queue
         self.stop_event = threading.Event()
         self.loops = [
             WorkerLoop(
@@ -157,6 +158,7 @@ class WorkerGroup:
     def stop(self) -> None:
         """Ask every loop to stop once the job in hand is done."""
         self.stop_event.set()
+        self.queue.nudge()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the loops to stop; whether they all did within ``timeout`` seconds."""
@@ -206,6 +208,7 @@ def serve_in_process(
 
     def stop_on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
+        queue.nudge()
 
     signal.signal(signal.SIGTERM, stop_on_signal)
     signal.signal(signal.SIGINT, stop_on_signal)
