@@ -15,9 +15,10 @@ from bench_app import redis_url, work
 
 
 @contextmanager
-def forked(target: Callable[[], None]) -> Iterator[None]:
-    """Run ``target`` in a forked process for the time of the ``with``; SIGTERM it after."""
-    process = multiprocessing.get_context("fork").Process(target=target, daemon=True)
+def forked(target: Callable[[], None], daemon: bool = True) -> Iterator[None]:
+    """Run ``target`` in a forked process for the time of the ``with``; SIGTERM it after (not
+    ``daemon``: it may start processes of its own, as RQ's worker starts its scheduler)."""
+    process = multiprocessing.get_context("fork").Process(target=target, daemon=daemon)
     process.start()
     try:
         yield
@@ -34,13 +35,14 @@ def forked(target: Callable[[], None]) -> Iterator[None]:
 
 
 class RawRQ:
-    """``rq.Worker`` (a work horse per job) or ``rq.SimpleWorker`` on a queue of its own."""
+    """``rq.Worker`` (a work horse per job) or ``rq.SimpleWorker`` on a queue of its own, with
+    RQ's scheduler (``with_scheduler=True``, as chariots' RQ workers run) if ``scheduler``."""
 
-    def __init__(self, simple: bool) -> None:
+    def __init__(self, simple: bool, scheduler: bool = False) -> None:
         from redis import Redis
         from rq import Queue
 
-        self.simple = simple
+        self.simple, self.scheduler = simple, scheduler
         self.redis = Redis.from_url(redis_url())
         self.queue = Queue("bench_raw_rq", connection=self.redis)
 
@@ -53,9 +55,9 @@ class RawRQ:
             redis = Redis.from_url(redis_url())
             kind = SimpleWorker if self.simple else Worker
             worker = kind([Queue("bench_raw_rq", connection=redis)], connection=redis)
-            worker.work(logging_level="WARNING")
+            worker.work(logging_level="WARNING", with_scheduler=self.scheduler)
 
-        with forked(serve):
+        with forked(serve, daemon=not self.scheduler):
             self._wait_for_worker()
             yield
 

@@ -115,16 +115,10 @@ class RQWorkerPool(BaseWorkerPool):
     """
 
     backend: ClassVar[str] = "rq"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {
-            Capability.cancel_queued,
-            Capability.interrupt_running,
-            Capability.timeouts,
-            Capability.retries,
-            Capability.delay,
-            Capability.priority,
-        }
-    )
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({
+        Capability.cancel_queued, Capability.interrupt_running, Capability.timeouts,
+        Capability.retries, Capability.delay, Capability.priority,
+    })  # fmt: skip
 
     def __init__(
         self,
@@ -146,8 +140,7 @@ class RQWorkerPool(BaseWorkerPool):
         if redis is not None and not isinstance(redis, Redis):
             raise TypeError(f"redis must be a redis.Redis client, not {type(redis).__name__}")
         self.redis: Redis = redis if redis is not None else Redis(**redis_kwargs)
-        reserved = {"connection", "serializer"} & set(queue_kwargs)
-        if reserved:
+        if reserved := {"connection", "serializer"} & set(queue_kwargs):
             raise TypeError(
                 f"queue_kwargs cannot set {sorted(reserved)}: the pool's messages are JSON and its "
                 "connection is its Redis client"
@@ -164,9 +157,7 @@ class RQWorkerPool(BaseWorkerPool):
         self.result_ttl = check["result_ttl"]("result_ttl", result_ttl)
         self.failure_ttl = check["failure_ttl"]("failure_ttl", failure_ttl)
         self.priorities: tuple[int, ...] = check["priorities"]("priorities", priorities)
-        if not isinstance(worker_options, WorkerOptions):
-            worker_options = WorkerOptions().replace(**(worker_options or {}))
-        self.worker_options: WorkerOptions = worker_options
+        self.worker_options: WorkerOptions = _worker_options(WorkerOptions(), worker_options)
         self.queues: list[Queue] = [
             Queue(self.queue_name_for(lv), connection=self.redis, serializer=JSONSerializer,
                   **queue_kwargs) for lv in self.priorities
@@ -275,28 +266,17 @@ class RQWorkerPool(BaseWorkerPool):
         with self.redis.pipeline(transaction=False) as pipeline:
             for name in self.queue_names:
                 pipeline.smembers(WORKERS_BY_QUEUE_KEY % name)
-            keys = sorted({as_text(key) for members in pipeline.execute() for key in members})
-        if not keys:
-            return 0
-        with self.redis.pipeline(transaction=False) as pipeline:
-            for key in keys:
-                pipeline.exists(key)
-                pipeline.hexists(key, "death")
-            answers = pipeline.execute()
-        return sum(
-            1
-            for exists, dead in zip(answers[::2], answers[1::2], strict=True)
-            if exists and not dead
-        )
+            for key in sorted(set().union(*pipeline.execute())):
+                pipeline.hmget(key, "birth", "death")  # registered, and not dead
+            return sum(birth is not None and death is None for birth, death in pipeline.execute())
 
     def start_workers(
         self, n: int = 1, *, worker_options: WorkerOptions | Mapping[str, Any] | None = None
     ) -> None:
         """Fork ``n`` RQ workers from this process (they run the apps registered here); returns
         once they listen."""
-        self.background_workers.start(
-            functools.partial(worker.work, self, self._options_for(worker_options)), n
-        )
+        options = _worker_options(self.worker_options, worker_options)
+        self.background_workers.start(functools.partial(worker.work, self, options), n)
 
     def stop_workers(self, timeout: float = 30.0) -> None:
         """Stop them: each finishes its job in hand within ``timeout``, or is killed."""
@@ -309,13 +289,6 @@ class RQWorkerPool(BaseWorkerPool):
         target = functools.partial(worker.work, self, self.worker_options)
         run_in_foreground(target, concurrency, name="chariots-rq-worker", **_PROCESS_OPTIONS)
 
-    def _options_for(
-        self, worker_options: WorkerOptions | Mapping[str, Any] | None
-    ) -> WorkerOptions:
-        if isinstance(worker_options, WorkerOptions):
-            return worker_options
-        return self.worker_options.replace(**dict(worker_options or {}))
-
     # -- the rest -------------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -324,15 +297,17 @@ class RQWorkerPool(BaseWorkerPool):
 
     def describe(self) -> str:
         kwargs = self.redis.connection_pool.connection_kwargs
-        where = (
-            f"unix:{kwargs['path']}"
-            if kwargs.get("path")
-            else f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}"
-        )
-        levels = len(self.priorities)
-        return f"rq pool on redis {where}/{kwargs.get('db', 0)}, queue {self.queue_name!r}" + (
-            f" ({levels} priority levels)" if levels > 1 else ""
-        )
+        host = f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}"
+        where = f"unix:{kwargs['path']}" if kwargs.get("path") else host
+        levels = f" ({len(self.priorities)} priority levels)" if self.priorities[1:] else ""
+        return f"rq pool on redis {where}/{kwargs.get('db', 0)}, queue {self.queue_name!r}{levels}"
+
+
+def _worker_options(
+    base: WorkerOptions, given: WorkerOptions | Mapping[str, Any] | None
+) -> WorkerOptions:
+    """``given`` if whole options, else ``base`` with the changes ``given`` maps."""
+    return given if isinstance(given, WorkerOptions) else base.replace(**dict(given or {}))
 
 
 def _whole_seconds(value: float) -> int:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq.exceptions import StopRequested
+from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 from rq.worker import BaseWorker, SimpleWorker, Worker, WorkerStatus
 
@@ -28,11 +29,32 @@ if TYPE_CHECKING:
 _RQ_HEARTBEAT_GRACE = 60
 
 
+class PoolScheduler(RQScheduler):
+    """RQ's scheduler (delays, retries' intervals) for all the worker's queues as one: one lock,
+    the pool's (RQ's takes one per queue), and one ``EXISTS`` a second on their registries of
+    scheduled jobs before RQ's check of each (so, idle, it costs what RQ's does for one queue)."""
+
+    def __init__(self, worker: Any, logging_level: Any) -> None:
+        self.pool_queues = worker.queue_names()
+        self.registry_keys = [queue.scheduled_job_registry.key for queue in worker.queues]
+        super().__init__([worker.scheduler_lock], worker.connection,
+                         logging_level=logging_level, serializer=worker.serializer)  # fmt: skip
+
+    def prepare_registries(self, queue_names: Any = None) -> None:
+        super().prepare_registries(queue_names or self.pool_queues)
+
+    def enqueue_scheduled_jobs(self) -> None:
+        if self._acquired_locks and self.connection.exists(*self.registry_keys):
+            super().enqueue_scheduled_jobs()  # type: ignore[no-untyped-call]
+
+
 class _ChariotsWorkerMixin:
     """What chariots changes in RQ's workers: readiness once listening, how soon a job whose
     worker went silent counts as abandoned, and fork hygiene."""
 
     abandoned_after: int = _RQ_HEARTBEAT_GRACE
+    scheduler_lock: str = "chariots:p*"  # its pool's queue name and ``:p*``
+    scheduler: RQScheduler | None = None
     on_ready: Callable[[], None] | None = None
     _stop_requested: bool
     _in_dequeue: bool = False
@@ -77,9 +99,14 @@ class _ChariotsWorkerMixin:
         if not task.refused(job):  # a job naming another function is removed, never imported
             super().execute_job(job, queue)  # type: ignore[misc]
 
+    def _start_scheduler(self, burst: bool = False, logging_level: Any = None, *_: Any) -> None:
+        # RQ's (but for bursts: chariots never asks for one), with a PoolScheduler
+        self.scheduler = PoolScheduler(self, logging_level or self.log.level)  # type: ignore[attr-defined]
+        self.scheduler.acquire_locks(auto_start=True)  # type: ignore[no-untyped-call]
+
     def stop_scheduler(self) -> None:
         # RQ joins its scheduler without a bound, from its SIGTERM handler: bound it, then kill
-        process = self.scheduler._process if self.scheduler else None  # type: ignore[attr-defined]
+        process = self.scheduler._process if self.scheduler else None
         if process is not None and process.pid:
             process.terminate()
             process.join(5)
@@ -121,6 +148,7 @@ def build_worker(pool: RQWorkerPool, options: WorkerOptions, name: str | None = 
         work_horse_killed_handler=task.on_work_horse_killed,
     )
     worker.abandoned_after = options.abandoned_after  # type: ignore[attr-defined]
+    worker.scheduler_lock = f"{pool.queue_name}:p*"  # type: ignore[attr-defined]
     return worker
 
 
