@@ -260,6 +260,31 @@ def idle_broker_commands(seconds: float) -> dict[str, float]:
     return out
 
 
+def worker_memory(first: int, last: int) -> dict[str, float]:
+    """The resident memory of a process running jobs (the embedded pool in thread mode: the
+    server, its job store and its worker in one process), in MB after ``first`` and after
+    ``last`` jobs."""
+    import chariots_backends as cb
+
+    def rss_mb() -> float:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    system = cb.ChariotsSystem(cb.embedded_pool("thread"), cb.new_home())
+    out: dict[str, float] = {}
+    with system.running():
+        done = 0
+        for mark in (first, last):
+            while done < mark:
+                batch = min(100, mark - done)
+                for handle in [system.submit(None) for _ in range(batch)]:
+                    system.wait(handle)
+                done += batch
+            out[f"RSS after {mark} jobs (MB)"] = rss_mb()
+    system.pool.close()
+    return out
+
+
 # -- the report --------------------------------------------------------------------------------
 
 
@@ -304,6 +329,12 @@ def print_report(report: dict[str, Any]) -> str:
     for backend, cost in report.get("cost", {}).items():
         figures = ", ".join(f"{k} {v:.1f}" for k, v in cost.items())
         lines.append(f"Per job, {backend}: {figures}")
+    if report.get("memory"):
+        (first, at_first), (last, at_last) = report["memory"].items()
+        lines.append(
+            f"Worker memory (embedded, thread mode): {first} {at_first:.1f}, {last} "
+            f"{at_last:.1f} (x{at_last / at_first:.3f})"
+        )
     if report.get("idle"):
         idle = ", ".join(f"{k} {v:.1f}/s" for k, v in report["idle"].items())
         lines.append(f"Idle worker's Redis commands: {idle}")
@@ -358,7 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: few jobs, 1 repeat")
     parser.add_argument("--rows", default="", help="comma-separated row numbers (1-6) to run")
-    parser.add_argument("--skip", default="", help="parts to skip: rows,sync,listing,cost,idle")
+    parser.add_argument(
+        "--skip", default="", help="parts to skip: rows,sync,listing,cost,idle,memory"
+    )
     parser.add_argument("--chart", type=Path, default=Path("bench.png"))
     parser.add_argument("--json", type=Path, default=Path("bench.json"))
     parser.add_argument("--postgres", default=None, help="PostgreSQL URL for listing/lookup")
@@ -401,6 +434,8 @@ def main(argv: list[str] | None = None) -> int:
             report["idle"] = idle_broker_commands(3.0 if quick else 10.0)
         if "listing" not in skip:
             report["listing"] = listing(args.postgres, quick)
+        if "memory" not in skip:
+            report["memory"] = worker_memory(*((200, 2_000) if quick else (1_000, 10_000)))
     report["seconds"] = round(time.monotonic() - started)
     args.json.write_text(json.dumps(report, indent=1))
     print_report(report)
