@@ -196,7 +196,7 @@ class JobStore:
             records = session.scalars(
                 select(JobRecord)
                 .where(*conditions)
-                .order_by(JobRecord.submitted_at.desc(), JobRecord.id)
+                .order_by(JobRecord.submitted_at.desc(), JobRecord.id.desc())  # an index's order
                 .limit(limit)
                 .offset(offset)
             ).all()
