@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from _job_rows import add_jobs
+from _polling import eventually
 from sqlalchemy import event, inspect
 
 from chariots_core.database import Database, utc_now
@@ -106,6 +107,32 @@ def test_jobs_submitted_at_the_same_instant_are_paged_once_each(store: JobStore)
     same_time = add_jobs(store, 7, spacing=timedelta(0))
     pages = read_all(store, limit=2, count_ahead=1)
     assert [job_id for page in pages for job_id in ids(page)] == [job_id for _, job_id in same_time]
+
+
+def test_a_listing_right_after_another_reads_only_its_page(
+    database: Database, store: JobStore
+) -> None:
+    """The look for expired records and dead workers' runs is made once in a while, not for
+    every listing; a last page needs no count."""
+    add_jobs(store, 3)
+    store.list_jobs(app="app")
+    with caught_statements(database) as statements:
+        page = store.list_jobs(app="app")
+    assert (len(page.jobs), page.total, page.total_exact) == (3, 3, True)
+    reads = [sql for sql, _ in statements if "chariots_jobs" in sql]  # not SQLite's BEGIN
+    assert len(reads) == 1, reads
+
+
+def test_listings_still_end_the_runs_of_dead_workers(database: Database) -> None:
+    store = JobStore(database, heartbeat_timeout=0.2)  # looked for every 0.05 s at most
+    job = store.create("app", "train")
+    assert store.claim(job.id, "worker") is not None
+
+    def ended() -> bool:
+        (listed,) = store.list_jobs(app="app").jobs
+        return listed.status is JobStatus.lost
+
+    eventually(ended, timeout=10.0, what="the dead worker's run ended")
 
 
 #: each filter the server offers (the app always), and the index that holds its jobs in order

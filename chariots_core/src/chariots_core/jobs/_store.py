@@ -645,9 +645,18 @@ class JobStore:
 
     # -- upkeep -----------------------------------------------------------------------------
 
+    #: when this store last looked for expired records and dead workers' runs (monotonic)
+    _upkept_at = float("-inf")
+
     def _upkeep(self) -> None:
         """Bury expired records and end the runs of dead workers, writing only when there are
-        some."""
+        some; at most once a second (a quarter of the heartbeat timeout, if less), so that a
+        listing pays for the look only now and then: it may show, that long, a record whose TTL
+        just ran out or a run whose worker just fell silent (a lookup of the job checks it)."""
+        started = time.monotonic()
+        if started - self._upkept_at < min(1.0, self.heartbeat_timeout / 4):
+            return
+        self._upkept_at = started
         now = utc_now()
         with self._session(readonly=True) as session:
             expired = session.scalar(
