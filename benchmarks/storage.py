@@ -20,7 +20,11 @@ from chariots_core.jobs._models import JobRecord
 _STATUSES = ["done", "done", "done", "failed", "queued", "cancelled"]
 
 
-def _fill(store: JobStore, app: str, start: int, stop: int) -> list[str]:
+def _fill(store: JobStore, app: str, start: int, stop: int, *, analyze: bool = True) -> list[str]:
+    """Add records ``start`` to ``stop`` of ``app``; on PostgreSQL, then ``ANALYZE`` (with
+    ``analyze``), as autovacuum does after such growth: a table that grew in a second from
+    nothing has no statistics yet, PostgreSQL plans it as if it held a handful of rows, and
+    psycopg's prepared statements keep such a plan until the statistics change."""
     now = utc_now()
     rows = [
         {
@@ -41,6 +45,8 @@ def _fill(store: JobStore, app: str, start: int, stop: int) -> list[str]:
     with store.database.engine.begin() as connection:
         for chunk in range(0, len(rows), 5000):
             connection.execute(insert(JobRecord), rows[chunk : chunk + 5000])
+        if analyze and store.database.dialect_name == "postgresql":
+            connection.exec_driver_sql("ANALYZE chariots_jobs")
     return [str(row["id"]) for row in rows]
 
 
@@ -53,9 +59,12 @@ def _median_ms(action: Any, repeats: int) -> float:
     return statistics.median(times)
 
 
-def listing_and_lookup(url: str, scales: list[int]) -> dict[int, tuple[float, float]]:
+def listing_and_lookup(
+    url: str, scales: list[int], *, analyze: bool = True
+) -> dict[int, tuple[float, float]]:
     """For each number of records: (ms of ``GET /jobs?limit=50&status=done``, ms of a
-    ``GET /jobs/<id>``), through the app's routes (Flask's test client)."""
+    ``GET /jobs/<id>``), through the app's routes (Flask's test client); ``analyze``: see
+    :func:`_fill`."""
     from bench_app import build_app
 
     home = Path(tempfile.mkdtemp(prefix="chariots-bench-list-"))
@@ -67,7 +76,7 @@ def listing_and_lookup(url: str, scales: list[int]) -> dict[int, tuple[float, fl
     out: dict[int, tuple[float, float]] = {}
     try:
         for scale in scales:
-            ids += _fill(store, app.name, len(ids), scale)
+            ids += _fill(store, app.name, len(ids), scale, analyze=analyze)
             listing = _median_ms(lambda: client.get("/jobs?limit=50&status=done"), 15)
             probe = ids[len(ids) // 2]
             lookup = _median_ms(lambda probe=probe: client.get(f"/jobs/{probe}"), 30)

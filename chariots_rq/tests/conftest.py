@@ -131,8 +131,7 @@ def make_app(tmp_path: Path, redis_client: Redis) -> Iterator[Callable[..., Pipe
 
     yield make
     for app in apps:
-        jobs, _ = app.list_jobs(limit=1000)
-        for job in jobs:
+        for job in app.list_jobs(limit=1000).jobs:
             _delete_matching(redis_client, f"rq:*{job.id}*")
 
 

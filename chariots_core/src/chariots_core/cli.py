@@ -302,11 +302,15 @@ def jobs(
     offset: int,
     as_json: bool,
 ) -> None:
-    """List an app's jobs, newest first, from its job store (times in UTC)."""
+    """List an app's jobs, newest first, from its job store (times in UTC).
+
+    The count of matching jobs stops a thousand past the page ("at least N"), so that a listing
+    costs the same however many jobs there are; the JSON's ``total_exact`` says which.
+    """
     app = _load_app(app_spec)
     if app.job_store is None:
         raise CommandError(f"app {app.name!r} has no job store, so it has no jobs to list")
-    found, total = app.job_store.list_jobs(
+    page = app.job_store.list_jobs(
         app=app.name,
         pipeline=pipeline,
         status=None if status is None else JobStatus(status),
@@ -314,12 +318,12 @@ def jobs(
         offset=offset,
     )
     if as_json:
-        payload = {"jobs": [job.to_json() for job in found], "total": total, "offset": offset}
-        click.echo(json.dumps(payload, indent=2))
+        click.echo(json.dumps(page.to_json(), indent=2))
         return
-    if found:
-        click.echo(_jobs_table(found))
-    click.echo(f"{len(found)} of {total} jobs" + (f" (from {offset})" if offset else ""))
+    if page.jobs:
+        click.echo(_jobs_table(page.jobs))
+    total = f"{page.total}" if page.total_exact else f"at least {page.total}"
+    click.echo(f"{len(page.jobs)} of {total} jobs" + (f" (from {offset})" if offset else ""))
 
 
 _JOB_COLUMNS = ("ID", "PIPELINE", "STATUS", "ATTEMPTS", "SUBMITTED", "FINISHED")

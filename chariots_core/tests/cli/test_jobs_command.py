@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _job_rows import add_jobs
 from click.testing import CliRunner
 
 from chariots_core.cli import main
-from chariots_core.jobs import Job
+from chariots_core.jobs import COUNT_AHEAD, Job
 from chariots_core.workers import load_app
 
 
@@ -72,3 +73,21 @@ def test_jobs_filters_and_pages(
     listed = json.loads(result.output)
     assert [job["id"] for job in listed["jobs"]] == [jobs[index].id for index in expected]
     assert listed["total"] == total
+
+
+def test_jobs_past_the_count_bound_say_at_least(plugins_folder: Path) -> None:
+    store = load_app("chariots_test_app:app").job_store
+    assert store is not None
+    add_jobs(store, COUNT_AHEAD + 30, app="chariots_test_app", pipeline="add_one")
+
+    table = CliRunner().invoke(main, ["jobs", "--app", "chariots_test_app:app", "--limit", "2"])
+    assert table.exit_code == 0, table.output
+    assert table.output.splitlines()[-1] == f"2 of at least {COUNT_AHEAD + 2} jobs"
+
+    as_json = CliRunner().invoke(
+        main, ["jobs", "--app", "chariots_test_app:app", "--json", "--offset", "5"]
+    )
+    assert as_json.exit_code == 0, as_json.output
+    listed = json.loads(as_json.output)
+    assert (listed["total"], listed["total_exact"]) == (COUNT_AHEAD + 25, False)
+    assert (listed["limit"], listed["offset"], len(listed["jobs"])) == (20, 5, 20)

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _job_rows import add_jobs
 
 from chariots_core.errors import (
     BadRequest,
@@ -17,7 +18,7 @@ from chariots_core.errors import (
     RemoteError,
     RequestTooLarge,
 )
-from chariots_core.jobs import JobStatus
+from chariots_core.jobs import COUNT_AHEAD, JobStatus
 from chariots_core.op_store import OpStore
 from chariots_core.pipelines import Pipeline, PipelinesServer
 from chariots_core.pipelines.nodes import Node
@@ -233,8 +234,8 @@ def test_non_json_input_is_refused_at_submit(app: PipelinesServer) -> None:
         app.call_pipeline("in_worker", float("nan"))
     with pytest.raises(BadRequest, match="JSON-serialisable"):
         app.call_pipeline("in_worker", object())
-    jobs, total = app.list_jobs()
-    assert (jobs, total) == ([], 0)  # nothing was recorded
+    page = app.list_jobs()
+    assert (page.jobs, page.total) == ([], 0)  # nothing was recorded
 
 
 def test_the_openapi_document_lists_every_route(http: Any) -> None:
@@ -290,4 +291,33 @@ def test_job_options_out_of_range_are_400s_and_record_nothing(
     message = answer.get_json()["message"]
     assert needle in message, message
     assert "between" in message, message
-    assert app.list_jobs() == ([], 0)
+    assert app.list_jobs().total == 0
+
+
+def test_a_long_listing_counts_up_to_a_bound_and_pages_to_its_end(
+    app: PipelinesServer, http: Any
+) -> None:
+    """Past the bound, ``total`` is a lower bound that says more jobs follow; the client reads
+    every job, once, by following ``next_offset``."""
+    assert app.job_store is not None
+    keys = add_jobs(app.job_store, COUNT_AHEAD + 70, app=app.name, pipeline="add_one")
+    add_jobs(app.job_store, 5, app=app.name, pipeline="add_one", status=JobStatus.failed)
+
+    answer = http.get("/jobs", query_string={"status": "done"})
+    assert answer.status_code == 200
+    first = answer.get_json()
+    assert (first["total"], first["total_exact"]) == (50 + COUNT_AHEAD, False)
+    assert (first["limit"], first["offset"]) == (50, 0)
+    assert [job["id"] for job in first["jobs"]] == [job_id for _, job_id in keys[:50]]
+
+    client = TestPipelinesClient(app)
+    pages = [client.job_page(status=JobStatus.done, limit=400)]
+    while pages[-1].next_offset is not None:
+        pages.append(
+            client.job_page(status=JobStatus.done, limit=400, offset=pages[-1].next_offset)
+        )
+    assert [job.id for page in pages for job in page.jobs] == [job_id for _, job_id in keys]
+    assert [page.total_exact for page in pages] == [True] * len(pages)  # 400 + 1000 > 1070
+    assert client.list_jobs(status=JobStatus.done, limit=2) == pages[0].jobs[:2]
+    small = client.job_page(status=JobStatus.done, limit=10, offset=30)
+    assert (small.total, small.total_exact, small.next_offset) == (40 + COUNT_AHEAD, False, 40)

@@ -134,7 +134,13 @@ def test_a_filter_no_job_can_match_is_an_empty_page(http: FlaskClient) -> None:
     for name in ("a\x00b", "\x00"):
         answer = http.get("/jobs", query_string={"pipeline": name})
         assert answer.status_code == 200
-        assert answer.get_json() == {"jobs": [], "total": 0, "limit": 50, "offset": 0}
+        assert answer.get_json() == {
+            "jobs": [],
+            "total": 0,
+            "total_exact": True,
+            "limit": 50,
+            "offset": 0,
+        }
 
 
 JSON_ROUTES = [

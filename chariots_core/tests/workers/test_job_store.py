@@ -15,7 +15,7 @@ from _polling import eventually
 
 from chariots_core.database import Database, utc_now
 from chariots_core.errors import JobExpired, JobNotFound
-from chariots_core.jobs import Job, JobOptions, JobStatus, JobStore
+from chariots_core.jobs import Job, JobOptions, JobPage, JobStatus, JobStore
 from chariots_core.jobs import _store as store_module
 
 BOOM = {"type": "ValueError", "message": "boom", "traceback": "Traceback ..."}
@@ -70,7 +70,7 @@ def test_a_finished_job_expires_after_its_ttl_and_leaves_a_tombstone(
         store.get(job.id)
     with pytest.raises(JobExpired):  # the record is gone; its tombstone still answers
         store.get(job.id)
-    assert store.list_jobs(app="app") == ([], 0)
+    assert store.list_jobs(app="app") == JobPage([], 0, True, 0, 50)
 
 
 def test_expired_records_are_purged_in_bulk(store: JobStore) -> None:
@@ -81,7 +81,7 @@ def test_expired_records_are_purged_in_bulk(store: JobStore) -> None:
         store.finish(job.id, "w", JobStatus.done)
     purged: list[int] = []
     eventually(lambda: purged.append(store.purge_expired()) or sum(purged) == 3, timeout=10.0)
-    assert [job.id for job in store.list_jobs()[0]] == [kept.id]
+    assert [job.id for job in store.list_jobs().jobs] == [kept.id]
     for job in short:
         with pytest.raises(JobExpired):
             store.get(job.id)
@@ -308,24 +308,25 @@ def test_list_jobs_filters_paginates_and_counts(store: JobStore) -> None:
         store.claim(job.id, "w")
         store.finish(job.id, "w", JobStatus.done)
 
-    everything, total = store.list_jobs(app="app", limit=100)
-    assert total == 7
-    assert [job.id for job in everything] == [job.id for job in reversed(made)]  # newest first
-    assert other_app.id not in {job.id for job in everything}
+    everything = store.list_jobs(app="app", limit=100)
+    assert (everything.total, everything.total_exact) == (7, True)
+    assert [job.id for job in everything.jobs] == [job.id for job in reversed(made)]  # newest 1st
+    assert other_app.id not in {job.id for job in everything.jobs}
 
-    train, train_total = store.list_jobs(app="app", pipeline="train")
-    assert train_total == 3
-    assert {job.pipeline for job in train} == {"train"}
+    train = store.list_jobs(app="app", pipeline="train")
+    assert train.total == 3
+    assert {job.pipeline for job in train.jobs} == {"train"}
 
-    done, done_total = store.list_jobs(app="app", status=JobStatus.done)
-    assert done_total == 2
-    assert {job.id for job in done} == {made[0].id, made[1].id}
+    done = store.list_jobs(app="app", status=JobStatus.done)
+    assert done.total == 2
+    assert {job.id for job in done.jobs} == {made[0].id, made[1].id}
 
     pages = [store.list_jobs(app="app", limit=3, offset=offset) for offset in (0, 3, 6)]
-    assert [len(page) for page, _ in pages] == [3, 3, 1]
-    assert {page_total for _, page_total in pages} == {7}
-    assert [job.id for page, _ in pages for job in page] == [job.id for job in everything]
-    assert store.list_jobs(app="app", limit=3, offset=9) == ([], 7)
+    assert [len(page.jobs) for page in pages] == [3, 3, 1]
+    assert {page.total for page in pages} == {7}
+    assert [page.next_offset for page in pages] == [3, 6, None]
+    assert [job.id for page in pages for job in page.jobs] == [job.id for job in everything.jobs]
+    assert store.list_jobs(app="app", limit=3, offset=9) == JobPage([], 7, True, 9, 3)
 
 
 def test_wait_returns_once_the_job_is_finished(store: JobStore) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chariots_core.database import _migrations
 from chariots_core.database._doorbell import Doorbell, doorbell_for
+from chariots_core.database._liveness import check_connections_at_checkout
 from chariots_core.database._sqlite import (
     SQLITE_BEGIN_OPTION,
     SQLITE_BUSY_TIMEOUT,
@@ -28,7 +29,10 @@ class Database:
 
     SQLite files run in WAL mode with a busy timeout and foreign keys on, and their writing
     transactions start with ``BEGIN IMMEDIATE``, so that several processes can share one file;
-    the file's folder is created when missing. ``postgresql://`` URLs use psycopg 3.
+    the file's folder is created when missing. ``postgresql://`` URLs use psycopg 3; a pooled
+    connection the server dropped (it restarted, or ended the session) is replaced before use,
+    with a ping only when its socket cannot tell or it sat idle for a while (``engine_options``
+    given ``pool_pre_ping`` have SQLAlchemy's ping before every use, or no check, instead).
 
     The schema is made by Alembic migrations shipped in the package (:meth:`create_all`), tracked
     in the table ``chariots_alembic_version`` so that it does not meet an application's own.
@@ -36,9 +40,7 @@ class Database:
 
     def __init__(self, url: str | URL, *, engine_options: Mapping[str, Any] | None = None) -> None:
         self.url = normalize_url(url)
-        # a pooled connection to a server may have been dropped: test it at checkout (a file
-        # database's connection cannot be, and the test was a statement per session)
-        options: dict[str, Any] = {"pool_pre_ping": self.url.get_backend_name() != "sqlite"}
+        options: dict[str, Any] = {}
         sqlite_path = sqlite_file_path(self.url)
         if sqlite_path is not None:
             sqlite_path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,6 +52,11 @@ class Database:
                 options["connect_args"]["check_same_thread"] = False
         options.update(engine_options or {})
         self.engine: Engine = create_engine(self.url, **options)
+        if self.url.get_backend_name() != "sqlite" and "pool_pre_ping" not in options:
+            # a pooled connection to a server may have been dropped: replace it before use,
+            # pinging only where its socket cannot tell (a file database's connections cannot be
+            # dropped, and a ping before each session was one statement more)
+            check_connections_at_checkout(self.engine)
         if self.url.get_backend_name() == "sqlite":
             configure_sqlite(self.engine)
         self._readonly_engine = self.engine.execution_options(

@@ -54,12 +54,22 @@ class JobRecord(Base):
     resend: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (
-        Index("ix_chariots_jobs_app_pipeline_submitted", "app", "pipeline", "submitted_at"),
         Index("ix_chariots_jobs_status_heartbeat", "status", "heartbeat_at"),
         Index("ix_chariots_jobs_expires_at", "expires_at"),
         Index("ix_chariots_jobs_status_queued", "status", "queued_at"),
-        # GET /jobs?status=...: newest first within an app and a status (migration 0007)
-        Index("ix_chariots_jobs_app_status_submitted", "app", "status", "submitted_at"),
+        # GET /jobs: an app's jobs newest first (id breaks ties), filtered by nothing, a
+        # pipeline, a status or both; each filter has an index in that order (migration 0008)
+        Index("ix_chariots_jobs_app_submitted", "app", "submitted_at", "id"),
+        Index("ix_chariots_jobs_app_pipeline_submitted", "app", "pipeline", "submitted_at", "id"),
+        Index("ix_chariots_jobs_app_status_submitted", "app", "status", "submitted_at", "id"),
+        Index(
+            "ix_chariots_jobs_app_pipeline_status_submitted",
+            "app",
+            "pipeline",
+            "status",
+            "submitted_at",
+            "id",
+        ),
     )
 
 

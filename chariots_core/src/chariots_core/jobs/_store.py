@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, inspect, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    delete,
+    func,
+    inspect,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from chariots_core.database import Database, utc_now
@@ -21,6 +31,7 @@ from chariots_core.jobs import _statements as sql
 from chariots_core.jobs._job import Job
 from chariots_core.jobs._message import JobOptions
 from chariots_core.jobs._models import JobRecord, JobTombstone
+from chariots_core.jobs._page import COUNT_AHEAD, JobPage
 from chariots_core.jobs._status import FINISHED, JobStatus
 
 #: seconds without a heartbeat after which a running job's worker is taken for dead
@@ -181,8 +192,12 @@ class JobStore:
         status: JobStatus | None = None,
         limit: int = 50,
         offset: int = 0,
-    ) -> tuple[list[Job], int]:
-        """Jobs, newest submitted first, and how many match in all."""
+        count_ahead: int | None = COUNT_AHEAD,
+    ) -> JobPage:
+        """Jobs, newest submitted first (``id`` breaks ties), and how many match: counted up to
+        ``count_ahead`` jobs past the page (``None``: every match, which reads them all), so
+        that a page costs the same however many jobs match (see :class:`JobPage`). Each filter
+        of an app's jobs has an index that holds them in this order (see ``JobRecord``)."""
         self._upkeep()
         conditions = []
         if app is not None:
@@ -191,16 +206,28 @@ class JobStore:
             conditions.append(JobRecord.pipeline == pipeline)
         if status is not None:
             conditions.append(JobRecord.status == status.value)
+        order = (JobRecord.submitted_at.desc(), JobRecord.id.desc())  # an index's, read backwards
         with self._session(readonly=True) as session:
-            total = session.scalar(select(func.count()).select_from(JobRecord).where(*conditions))
-            records = session.scalars(
+            records = session.scalars(  # one more than the page: is there more?
                 select(JobRecord)
                 .where(*conditions)
-                .order_by(JobRecord.submitted_at.desc(), JobRecord.id)
-                .limit(limit)
+                .order_by(*order)
+                .limit(limit + 1)
                 .offset(offset)
             ).all()
-            return [Job.from_record(record) for record in records], int(total or 0)
+            jobs = [Job.from_record(record) for record in records[:limit]]
+            if len(records) <= limit and (records or offset == 0):  # the last page
+                return JobPage(jobs, offset + len(jobs), True, offset, limit)
+            bound = None if count_ahead is None else offset + limit + count_ahead
+            matches = select(literal_column("1", Integer)).select_from(JobRecord).where(*conditions)
+            if bound is not None:  # the first jobs of the listing, one past the bound
+                matches = matches.order_by(*order).limit(bound + 1)
+            counted = session.scalar(select(func.count()).select_from(matches.subquery()))
+        # not fewer than the page showed (jobs removed between the two reads)
+        total = max(int(counted or 0), offset + len(jobs) if jobs else 0)
+        if bound is not None and total > bound:
+            return JobPage(jobs, bound, False, offset, limit)
+        return JobPage(jobs, total, True, offset, limit)
 
     def wait(self, job_id: str, timeout: float, *, tick: Callable[[], object] | None = None) -> Job:
         """The job once it is finished, or as it stands when ``timeout`` seconds have passed
@@ -618,9 +645,18 @@ class JobStore:
 
     # -- upkeep -----------------------------------------------------------------------------
 
+    #: when this store last looked for expired records and dead workers' runs (monotonic)
+    _upkept_at = float("-inf")
+
     def _upkeep(self) -> None:
         """Bury expired records and end the runs of dead workers, writing only when there are
-        some."""
+        some; at most once a second (a quarter of the heartbeat timeout, if less), so that a
+        listing pays for the look only now and then: it may show, that long, a record whose TTL
+        just ran out or a run whose worker just fell silent (a lookup of the job checks it)."""
+        started = time.monotonic()
+        if started - self._upkept_at < min(1.0, self.heartbeat_timeout / 4):
+            return
+        self._upkept_at = started
         now = utc_now()
         with self._session(readonly=True) as session:
             expired = session.scalar(

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from chariots_core._transport import RequestsTransport, Transport
-from chariots_core.jobs import Job, JobOptions, JobStatus
+from chariots_core.jobs import Job, JobOptions, JobPage, JobStatus
 from chariots_core.pipelines._pipeline import Pipeline
 from chariots_core.pipelines._response import PipelineResponse
 from chariots_core.versioning import Version
@@ -107,14 +107,25 @@ class BasePipelinesClient:
         limit: int = 50,
         offset: int = 0,
     ) -> list[Job]:
-        """The app's jobs, newest first."""
+        """The app's jobs, newest first (:meth:`job_page` says how many match, too)."""
+        return self.job_page(pipeline, status, limit, offset).jobs
+
+    def job_page(
+        self,
+        pipeline: Pipeline | str | None = None,
+        status: JobStatus | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> JobPage:
+        """A page of the app's jobs, newest first, and how many match (counted up to a bound
+        past the page: see :class:`~chariots_core.jobs.JobPage`). To read them all, ask again
+        from ``page.next_offset`` until it is ``None``."""
         params: dict[str, Any] = {"limit": limit, "offset": offset}
         if pipeline is not None:
             params["pipeline"] = _name(pipeline)
         if status is not None:
             params["status"] = status.value
-        payload = self._transport.call("GET", "/jobs", params=params)
-        return [Job.from_json(item) for item in payload["jobs"]]
+        return JobPage.from_json(self._transport.call("GET", "/jobs", params=params))
 
     def available_pipelines(self) -> list[str]:
         return list(self._transport.call("GET", "/available_pipelines"))

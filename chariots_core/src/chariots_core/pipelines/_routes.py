@@ -17,7 +17,7 @@ from chariots_core._serving import (
     number_arg,
 )
 from chariots_core.errors import BadRequest, JobNotFound, NotStrictJSON, OutputNotJSON
-from chariots_core.jobs import Job, JobOptions, JobStatus
+from chariots_core.jobs import COUNT_AHEAD, Job, JobOptions, JobPage, JobStatus
 
 if TYPE_CHECKING:
     from chariots_core.pipelines._server import PipelinesServer
@@ -43,6 +43,7 @@ MAX_JOB_ID_LENGTH = 64
 
 _JOB = {"$ref": "#/components/schemas/Job"}
 _RESPONSE = {"$ref": "#/components/schemas/PipelineResponse"}
+_JOB_PAGE = {"$ref": "#/components/schemas/JobPage"}
 _STATUSES = [member.value for member in JobStatus]
 
 
@@ -115,20 +116,11 @@ def pipelines_operations(server: PipelinesServer) -> list[Operation]:
         limit = integer_arg("limit", default=50, minimum=1, maximum=MAX_PAGE)
         offset = integer_arg("offset", default=0, minimum=0, maximum=MAX_OFFSET)
         pipeline = request.args.get("pipeline")
-        jobs: list[Job]
         if pipeline is not None and not _may_name_something(pipeline):
-            jobs, total = [], 0  # a name no job can have: nothing to ask the database
+            page = JobPage([], 0, True, offset, limit)  # a name no job can have: nothing to ask
         else:
-            jobs, total = server.list_jobs(
-                pipeline=pipeline, status=status, limit=limit, offset=offset
-            )
-        page = {
-            "jobs": [job.to_json() for job in jobs],
-            "total": total,
-            "limit": limit,
-            "offset": offset,
-        }
-        return jsonify(checked_output(page, "the jobs"))
+            page = server.list_jobs(pipeline=pipeline, status=status, limit=limit, offset=offset)
+        return jsonify(checked_output(page.to_json(), "the jobs"))
 
     def job_answer(job: Job) -> Response:
         return jsonify(checked_output(job.to_json(), f"job {job.id}"))
@@ -242,7 +234,9 @@ def pipelines_operations(server: PipelinesServer) -> list[Operation]:
         Operation(
             "/jobs",
             "GET",
-            "The app's jobs, newest first, filtered by pipeline and status, paginated.",
+            "The app's jobs, newest first, filtered by pipeline and status, a page at a time; "
+            f"the page's total counts the matching jobs up to {COUNT_AHEAD} past the page, so that "
+            "a page costs the same however many jobs match (see the JobPage schema).",
             list_jobs,
             query={
                 "pipeline": {"type": "string"},
@@ -250,16 +244,7 @@ def pipelines_operations(server: PipelinesServer) -> list[Operation]:
                 "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 50},
                 "offset": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
             },
-            answer={
-                "type": "object",
-                "properties": {
-                    "jobs": {"type": "array", "items": _JOB},
-                    "total": {"type": "integer", "minimum": 0},
-                    "limit": {"type": "integer"},
-                    "offset": {"type": "integer"},
-                },
-                "required": ["jobs", "total", "limit", "offset"],
-            },
+            answer=_JOB_PAGE,
             errors=(422,),
         ),
         Operation(
@@ -458,6 +443,30 @@ SCHEMAS: dict[str, Any] = {
             "expires_at": _NULLABLE_TIME,
         },
         "required": ["id", "app", "pipeline", "status", "attempts", "submitted_at"],
+    },
+    "JobPage": {
+        "type": "object",
+        "description": "jobs, newest submitted first, from offset; more jobs follow the page "
+        "exactly when offset plus the number of its jobs is less than total",
+        "properties": {
+            "jobs": {"type": "array", "items": _JOB},
+            "total": {
+                "type": "integer",
+                "minimum": 0,
+                "description": f"how many jobs match, counted up to {COUNT_AHEAD} past the page: "
+                "when total_exact is false, the count stopped there and at least that many match",
+            },
+            "total_exact": {
+                "type": "boolean",
+                "description": "whether total is the exact number of matching jobs",
+            },
+            "limit": {"type": "integer", "description": "the most jobs the page could hold"},
+            "offset": {
+                "type": "integer",
+                "description": "how many of the matching jobs come before the page",
+            },
+        },
+        "required": ["jobs", "total", "total_exact", "limit", "offset"],
     },
     "WaitedJob": {
         "allOf": [

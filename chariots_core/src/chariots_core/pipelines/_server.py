@@ -26,6 +26,7 @@ from chariots_core.jobs import (
     Job,
     JobMessage,
     JobOptions,
+    JobPage,
     JobStatus,
     JobStore,
 )
@@ -309,7 +310,8 @@ class PipelinesServer(JsonApiServer):
                 logger.warning("the pool could not revoke job %s natively", job_id, exc_info=True)
         return job
 
-    def list_jobs(self, **filters: Any) -> tuple[list[Job], int]:
+    def list_jobs(self, **filters: Any) -> JobPage:
+        """A page of this app's jobs (see :meth:`~chariots_core.jobs.JobStore.list_jobs`)."""
         self.recover_jobs()
         return self._jobs().list_jobs(app=self.name, **filters)
 

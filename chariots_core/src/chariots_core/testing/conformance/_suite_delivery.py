@@ -61,14 +61,14 @@ class DeliveryTests(ConformanceFixtures):
         finished: dict[str, Job] = {}
         last_progress = time.monotonic()
         while len(finished) < len(ran) and time.monotonic() - last_progress < stall:
-            found, _ = store.list_jobs(app=app_name, pipeline="record", limit=len(jobs) + 10)
+            found = store.list_jobs(app=app_name, pipeline="record", limit=len(jobs) + 10).jobs
             newly = {job.id: job for job in found if job.status.is_finished}
             if len(newly) > len(finished):
                 last_progress = time.monotonic()
             finished = newly
             if len(finished) < len(ran):
                 time.sleep(POLL_INTERVAL * 5)
-        found, _ = store.list_jobs(app=app_name, pipeline="record", limit=len(jobs) + 10)
+        found = store.list_jobs(app=app_name, pipeline="record", limit=len(jobs) + 10).jobs
         finished = {job.id: job for job in found if job.status.is_finished}
         unfinished = sorted(set(jobs) - set(finished), key=jobs.__getitem__)
         if unfinished:
