@@ -36,8 +36,9 @@ JOBS = cast(Table, JobRecord.__table__)
 TOMBSTONES = cast(Table, JobTombstone.__table__)
 c = JOBS.c
 
-#: the columns of a job's record, in the order the statements below give them back
-COLUMNS = tuple(JOBS.columns)
+#: the columns of a job's record, in the order the statements below give them back: all but the
+#: message (the job's input: up to the body limit, read only to send the message again)
+COLUMNS = tuple(column for column in JOBS.columns if column.key != "message")
 
 #: a new job's record (parameters: every column)
 INSERT: Insert = insert(JOBS)
