@@ -180,6 +180,7 @@ def job_cost(redis_url: str) -> dict[str, dict[str, float]]:
     and (RQ) Redis commands; the worker side runs in this process (``run_job``), as a forked
     work horse or a worker thread would run it."""
     import chariots_backends as cb
+    import raw_backends as rb
     from redis import Redis
 
     from chariots_core.jobs import JobMessage
@@ -188,10 +189,13 @@ def job_cost(redis_url: str) -> dict[str, dict[str, float]]:
 
     out: dict[str, dict[str, float]] = {}
     redis = Redis.from_url(redis_url)
-    for name, pool in (("rq", cb.rq_pool(True)), ("embedded", cb.embedded_pool("thread"))):
+    pools = (("rq", cb.rq_pool(True)), ("embedded", cb.embedded_pool("thread", autostart=0)))
+    for name, pool in pools:
         system = cb.ChariotsSystem(pool, cb.new_home())
         engine = system.store.database.engine
         system.submit(None)  # the first job creates the schema: not counted
+        # a server with a worker listening counts its workers once per 30 s, not per submit
+        system.app._listeners._seen_at = time.monotonic() + 3600
         n = 20
         submit, runs = StatementCount(), StatementCount()
         before = _commands(redis)
@@ -211,6 +215,12 @@ def job_cost(redis_url: str) -> dict[str, dict[str, float]]:
             "submit broker commands": submit_commands / n if name == "rq" else 0.0,
         }
         pool.close()
+    raw = rb.RawRQ(simple=True)
+    before = _commands(redis)
+    for _ in range(20):
+        raw.submit(None)
+    out["raw rq"] = {"submit broker commands": (_commands(redis) - before) / 20}
+    raw.queue.empty()
     return out
 
 

@@ -67,10 +67,14 @@ def dramatiq_pool() -> BaseWorkerPool:
     )
 
 
-def embedded_pool(mode: str) -> BaseWorkerPool:
+def embedded_pool(mode: str, autostart: int = 1) -> BaseWorkerPool:
+    """The embedded pool; ``autostart=0``: no worker starts on the first submit (the per-job
+    cost takes the messages itself)."""
     from chariots_core.workers.embedded import EmbeddedWorkerPool
 
-    return EmbeddedWorkerPool(mode="process" if mode == "process" else "thread")
+    return EmbeddedWorkerPool(
+        mode="process" if mode == "process" else "thread", autostart=autostart
+    )
 
 
 def new_home() -> Path:

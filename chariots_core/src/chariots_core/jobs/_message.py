@@ -100,7 +100,14 @@ class JobMessage:
         return json.dumps(signed, separators=(",", ":"), allow_nan=False, ensure_ascii=False)
 
     def canonical_body(self) -> bytes:
-        """The canonical JSON of the message, without its signature."""
+        """The canonical JSON of the message, without its signature (made once: a message is
+        not changed once made)."""
+        cached: bytes | None = self.__dict__.get("_canonical_body")
+        if cached is None:
+            cached = self.__dict__["_canonical_body"] = self._make_canonical_body()
+        return cached
+
+    def _make_canonical_body(self) -> bytes:
         try:
             input_json = to_jsonable(self.input)
         except TypeError as error:
