@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine.interfaces import CacheStats
 
 from chariots_core.jobs import JobMessage, JobStatus
 from chariots_core.op_store import OpStore
@@ -156,3 +158,37 @@ def test_no_plugin_is_imported_in_a_forked_work_horse(
     loads = log.read_text().split("\n") if log.exists() else []
     in_horse = [line for line in loads if line and int(line.split()[0]) != parent]
     assert in_horse == [], f"plugins imported in the work horse: {in_horse}"
+
+
+def test_a_forked_work_horse_compiles_none_of_the_job_paths_statements(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """The worker warms itself before it forks (``prepare_fork``): a horse finds the claim and
+    the end of a job compiled, and its pipeline loaded (compiling them in each horse cost
+    milliseconds per job)."""
+    app = _app(tmp_path, sqlite_url, EmbeddedWorkerPool(autostart=0))
+    message = _queued_message(app, "add_one", 1)
+    engine = _engine(app)
+    log = tmp_path / "compiled-in-horse.log"
+    parent = os.getpid()
+
+    def record(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        context = rest[1]
+        if os.getpid() != parent and context is not None and not _cache_hit(context):
+            with log.open("a") as out:
+                out.write(" ".join(statement.split()) + "\n")
+
+    event.listen(engine, "after_cursor_execute", record)
+    try:
+        outcome = run_in_work_horse(message, "cost-test-worker")
+    finally:
+        event.remove(engine, "after_cursor_execute", record)
+    assert outcome.status is JobStatus.done
+    compiled = log.read_text().splitlines() if log.exists() else []
+    assert compiled == [], f"statements compiled in the work horse: {compiled}"
+
+
+def _cache_hit(context: Any) -> bool:
+    """Whether a statement came compiled from the engine's cache (a driver-level statement, such
+    as ``BEGIN``, is never compiled)."""
+    return context.compiled is None or context.cache_hit is CacheStats.CACHE_HIT
