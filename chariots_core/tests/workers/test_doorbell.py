@@ -175,3 +175,35 @@ def test_disposing_the_database_stops_its_listening(sqlite_url: str) -> None:
         lambda: f"chariots-doorbell-{doorbell.folder.name}" not in _thread_names(),
         what="the listening thread to end",
     )
+
+
+def _listen_in_child(url: str, pipe: Connection) -> None:
+    database = _inherited[url]
+    _HEARD.clear()
+    database.doorbell.listen("test-channel", _HEARD.set)  # the same callback as its parent's
+    pipe.send("listening")
+    pipe.send(_HEARD.wait(BOUND))
+    os._exit(0)
+
+
+_inherited: dict[str, Database] = {}
+_HEARD = threading.Event()
+
+
+def test_a_forked_child_listens_on_its_own(database: Database) -> None:
+    """A child forked from a process that listens hears rings itself, with the same callbacks
+    (its parent's listening thread is not in it)."""
+    database.doorbell.listen("test-channel", _HEARD.set)
+    _inherited[str(database.url)] = database
+    mine, theirs = fork.Pipe()
+    child = fork.Process(target=_listen_in_child, args=(str(database.url), theirs))
+    child.start()
+    try:
+        assert mine.poll(BOUND)
+        assert mine.recv() == "listening"
+        database.doorbell.ring("test-channel")  # (a socket ring skips only its own process)
+        assert mine.poll(BOUND)
+        assert mine.recv() is True, "the child did not hear the ring"
+    finally:
+        child.join(BOUND)
+        _inherited.clear()

@@ -74,9 +74,11 @@ class Doorbell:
         """Call ``callback`` (from the listening thread) at each ring of ``channel`` from
         another process after this call returns. Idempotent per callback."""
         listener = self._listener()
-        if listener is None or (channel, callback) in self._mine:
+        if listener is None:
             return
-        self._mine.append((channel, callback))
+        if (channel, callback) not in self._mine:
+            self._mine.append((channel, callback))
+        # (a forked child has no listener of its parent's: it starts its own here)
         listener.add(channel, callback)
 
     def close(self) -> None:
@@ -171,7 +173,9 @@ class _Listener:
 
     def add(self, channel: str, callback: Callback) -> None:
         with self.lock:
-            self.callbacks.setdefault(channel, []).append(callback)
+            callbacks = self.callbacks.setdefault(channel, [])
+            if callback not in callbacks:
+                callbacks.append(callback)
             if not self.listening:
                 self.listening = self.start()
 
