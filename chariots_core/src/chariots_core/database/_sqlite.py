@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -14,6 +16,23 @@ SQLITE_BUSY_TIMEOUT = 30.0
 #: ``EXCLUSIVE``.
 SQLITE_BEGIN_OPTION = "chariots_sqlite_begin"
 _BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
+
+
+def _use_wal(cursor: Any) -> None:
+    """Put the file in WAL mode, unless it is already (a read: no lock to wait for). Switching
+    takes a lock that SQLite's busy timeout does not wait for, and processes opening a new file
+    together race for it: the switch is tried again until the busy timeout."""
+    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        return
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.01)  # another connection holds the file for a moment (it makes it WAL)
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -32,7 +51,7 @@ def configure_sqlite(engine: Engine) -> None:
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT * 1000)}")
             cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _use_wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()
