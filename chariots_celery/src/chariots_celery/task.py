@@ -26,7 +26,7 @@ from celery.worker.request import Request
 
 from chariots_core import errors
 from chariots_core.jobs import JobMessage
-from chariots_core.workers import MessageAction, RunOutcome, fail_run, run_job
+from chariots_core.workers import MessageAction, RunOutcome, fail_run, raise_in_job, run_job
 from chariots_core.workers.kit import prepare_fork
 
 logger = logging.getLogger(__name__)
@@ -112,11 +112,13 @@ def _signals_raise_in_the_job(timelimit: Any) -> Iterator[Callable[[], None]]:
 
     def cancelled(signum: int, frame: object) -> None:
         if armed:
-            raise errors.JobCancelled("the job was revoked: stopped in its node")
+            raise_in_job(errors.JobCancelled("the job was revoked: stopped in its node"))
 
     def timed_out(signum: int, frame: object) -> None:
         if armed:
-            raise JobTimeout(f"the job ran past its timeout of {soft:g}s: stopped in its node")
+            raise_in_job(
+                JobTimeout(f"the job ran past its timeout of {soft:g}s: stopped in its node")
+            )
 
     handlers = {CANCEL_SIGNAL: cancelled}
     if soft and SIG_SOFT_TIMEOUT is not None:

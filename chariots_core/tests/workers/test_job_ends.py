@@ -16,9 +16,10 @@ sys.path.insert(0, str(Path(__file__).with_name("apps")))
 
 from worker_test_pipelines import make_app
 
+from chariots_core.errors import JobCancelled
 from chariots_core.jobs import JobMessage, JobOptions, JobStatus, JobStore
 from chariots_core.pipelines import PipelinesServer
-from chariots_core.workers import MessageAction, run_job
+from chariots_core.workers import MessageAction, raise_in_job, run_job
 from chariots_core.workers.embedded import EmbeddedWorkerPool
 
 
@@ -124,3 +125,59 @@ def test_a_job_whose_workers_keep_dying_runs_at_most_its_runs_and_ends_lost(
     assert job.error is not None
     assert job.error["type"] == "WorkerLost"
     assert "killed by the test; the job has no run left" in str(job.error["message"])
+
+
+def test_a_stop_that_comes_while_the_end_is_recorded_does_not_fail_the_job(
+    app: PipelinesServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backend's revoke is a signal: it may land while the runtime writes the job's end. There
+    it waits for a next node that never comes, and the end is recorded as it was."""
+    store = app.job_store
+    assert store is not None
+    finish = store.finish
+
+    def finish_under_a_revoke(*args: Any, **kwargs: Any) -> bool:
+        raise_in_job(JobCancelled("the job was revoked: stopped in its node"))
+        return finish(*args, **kwargs)
+
+    monkeypatch.setattr(store, "finish", finish_under_a_revoke)
+    message = message_of(app, "add_one", 1)
+
+    outcome = run_job(message, "worker-a")
+
+    job = app.get_job(message.job_id)
+    assert (outcome.status, job.status, job.result, job.error) == (
+        JobStatus.done,
+        JobStatus.done,
+        2,
+        None,
+    )
+
+
+def test_a_stop_that_comes_before_the_first_node_stops_the_job_there(
+    app: PipelinesServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = app.job_store
+    assert store is not None
+    claim = store.claim
+
+    def claim_under_a_revoke(*args: Any, **kwargs: Any) -> Any:
+        claimed = claim(*args, **kwargs)
+        raise_in_job(JobCancelled("the job was revoked: stopped in its node"))
+        return claimed
+
+    monkeypatch.setattr(store, "claim", claim_under_a_revoke)
+    message = message_of(app, "add_one", 1)
+
+    outcome = run_job(message, "worker-a")
+
+    job = app.get_job(message.job_id)
+    assert (outcome.status, job.status, job.progress) == (
+        JobStatus.cancelled,
+        JobStatus.cancelled,
+        (0, 1),
+    )
+    # the next job of this thread does not inherit the stop
+    following = message_of(app, "add_one", 5)
+    monkeypatch.setattr(store, "claim", claim)
+    assert run_job(following, "worker-a").status is JobStatus.done

@@ -26,7 +26,13 @@ from chariots_core.workers._plugins import (
 )
 from chariots_core.workers._recovery import MAX_RESUBMITS, JobRecovery, Recovered, recover_jobs
 from chariots_core.workers._resolve import default_worker_pool, get_worker_pool
-from chariots_core.workers._runtime import error_details, fail_run, new_worker_id, run_job
+from chariots_core.workers._runtime import (
+    error_details,
+    fail_run,
+    new_worker_id,
+    raise_in_job,
+    run_job,
+)
 from chariots_core.workers.hookspecs import hookimpl
 
 __all__ = [
@@ -52,6 +58,7 @@ __all__ = [
     "load_app",
     "load_backend",
     "new_worker_id",
+    "raise_in_job",
     "recover_jobs",
     "register_app",
     "register_observer",

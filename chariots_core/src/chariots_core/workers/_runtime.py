@@ -56,6 +56,7 @@ __all__ = [
     "error_details",
     "fail_run",
     "new_worker_id",
+    "raise_in_job",
     "run_job",
     "warm_for_fork",
 ]
@@ -117,6 +118,7 @@ def run_job(
     # the plugins' hooks are loaded before the claim (a first load imports every plugin, which
     # may take seconds): between the claim and the run's heartbeat, nothing slow
     hooks = lifecycle_hooks()
+    _job_code.pending = None  # a stop meant for an earlier job
     # the claim bounds the job's runs: its first and its retries, a dead worker's run included
     job = store.claim(message.job_id, worker_id, native_status, digest)
     if job is None:
@@ -131,6 +133,27 @@ def run_job(
         _job_finished(store, message.job_id)
     log_job_run(job, outcome, started)
     return outcome
+
+
+class _JobCode(threading.local):
+    """Whether this thread runs a job's nodes now, and a stop that waits for the next node."""
+
+    active = False
+    pending: BaseException | None = None
+
+
+_job_code = _JobCode()
+
+
+def raise_in_job(error: BaseException) -> None:
+    """Stop the job this thread runs with ``error`` (from a signal handler: a backend's revoke,
+    a soft time limit): raised now if the thread is in one of the job's nodes, else at the
+    job's next node, so that it never lands in the runtime's own writes (a claim, the record
+    of the end, which it would make fail). A stop that comes after the last node is dropped:
+    the job's end is being recorded."""
+    if _job_code.active:
+        raise error
+    _job_code.pending = error
 
 
 def warm_for_fork() -> None:
@@ -354,6 +377,9 @@ class _JobRun(PipelineCallback):
     # -- PipelineCallback: between nodes ------------------------------------------------------
 
     def before_node_execution(self, pipeline: Pipeline, node: Node, args: list[Any]) -> None:
+        pending, _job_code.pending = _job_code.pending, None
+        if pending is not None:  # a stop that came while the runtime was writing
+            raise pending
         if self.cancel_requested.is_set():
             raise JobCancelled(f"job {self.job.id} was cancelled before node {node.name!r}")
         if self.deadline is not None and time.monotonic() > self.deadline:
@@ -361,10 +387,12 @@ class _JobRun(PipelineCallback):
                 f"job {self.job.id} ran past its timeout of {self.message.options.timeout}s "
                 f"(stopped before node {node.name!r})"
             )
+        _job_code.active = True
 
     def after_node_execution(
         self, pipeline: Pipeline, node: Node, args: list[Any], output: Any
     ) -> None:
+        _job_code.active = False
         if pipeline.name != self.message.pipeline:
             return  # a node of a nested pipeline
         self.done += 1
@@ -388,11 +416,14 @@ class _JobRun(PipelineCallback):
                 before = loaded.get_pipeline_versions()
                 versions_loaded = {name: str(version) for name, version in before.items()}
                 self.total = len(loaded.nodes)
-                output = self.app.runner.run(
-                    loaded,
-                    self.message.input,
-                    [*self.app.default_pipeline_callbacks, self],
-                )
+                try:
+                    output = self.app.runner.run(
+                        loaded,
+                        self.message.input,
+                        [*self.app.default_pipeline_callbacks, self],
+                    )
+                finally:
+                    _job_code.active = False
                 result = strict_jsonable(output, "result")
                 versions_saved = self._save_changes(loaded, before)
         except (KeyboardInterrupt, SystemExit):
