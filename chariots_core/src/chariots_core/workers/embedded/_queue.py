@@ -185,12 +185,15 @@ _CANDIDATES_SQL = (
     .order_by(_Q.c.priority.desc(), _Q.c.available_at, _Q.c.id)
     .limit(_CANDIDATES)
 )
-#: taking a message, by whether it is taken over from a dead worker (``p_from``)
+#: taking a message, by whether it is taken over from a dead worker (``p_from``); available
+#: still: a message handed back for later (a retry's interval) between a worker's look and its
+#: take must not be taken early
 _TAKE = {
     over: update(_Q)
     .where(
         _Q.c.id == bindparam("p_row"),
         _Q.c.taken_by == bindparam("p_from") if over else _Q.c.taken_by.is_(None),
+        _Q.c.available_at <= bindparam("p_now"),
     )
     .values(taken_by=bindparam("p_worker"), taken_at=bindparam("p_now"))
     for over in (False, True)
