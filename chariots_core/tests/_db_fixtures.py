@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import URL
 
-from chariots_core.database import normalize_url
+from chariots_core.database import Database, normalize_url
+from chariots_core.jobs import JobStore
 from chariots_core.testing.services import postgres_schema
 
 
@@ -48,6 +49,20 @@ def database_url(request: pytest.FixtureRequest) -> str:
     fixture = {"sqlite": "sqlite_url", "postgresql": "postgres_url"}[request.param]
     url: str = request.getfixturevalue(fixture)
     return url
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    """A :class:`Database` on :func:`database_url`, disposed at teardown."""
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def store(database: Database) -> JobStore:
+    """A job store on :func:`database`."""
+    return JobStore(database)
 
 
 class ProcessesTogether:

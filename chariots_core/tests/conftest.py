@@ -34,17 +34,21 @@ _use_the_installed_chariots_core()
 # Database fixtures (see _db_fixtures.py): a fresh SQLite file or PostgreSQL schema per test,
 # and processes started together.
 from _db_fixtures import (  # noqa: E402 - after the package is put right
+    database,
     database_url,
     postgres_server_url,
     postgres_url,
     processes_together,
     sqlite_url,
+    store,
 )
 
 __all__ = [
+    "database",
     "database_url",
     "postgres_server_url",
     "postgres_url",
     "processes_together",
     "sqlite_url",
+    "store",
 ]

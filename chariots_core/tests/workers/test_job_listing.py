@@ -23,18 +23,6 @@ from chariots_core.database import Database, utc_now
 from chariots_core.jobs import COUNT_AHEAD, JobPage, JobStatus, JobStore
 
 
-@pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
-def store(database: Database) -> JobStore:
-    return JobStore(database)
-
-
 def ids(page: JobPage) -> list[str]:
     return [job.id for job in page.jobs]
 

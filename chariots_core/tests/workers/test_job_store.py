@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta, timezone
 
 import pytest
@@ -19,18 +18,6 @@ from chariots_core.jobs import Job, JobOptions, JobPage, JobStatus, JobStore
 from chariots_core.jobs import _store as store_module
 
 BOOM = {"type": "ValueError", "message": "boom", "traceback": "Traceback ..."}
-
-
-@pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture
-def store(database: Database) -> JobStore:
-    return JobStore(database)
 
 
 def test_create_then_get(store: JobStore) -> None:
