@@ -16,6 +16,8 @@ from chariots_core.jobs import Job, JobOptions, JobStatus
 from chariots_core.pipelines import PipelinesServer
 from chariots_core.workers import kit
 from chariots_rq import RQWorkerPool
+from chariots_rq.task import RUN_MESSAGE
+from chariots_rq.worker import build_worker
 
 
 def kill_mid_job(worker: CLIWorker, pid_file: Path) -> int:
@@ -88,6 +90,23 @@ def test_the_job_of_a_killed_worker_is_run_again_when_it_has_retries(
     assert (finished.status, finished.result, finished.attempts) == (JobStatus.done, 2, 2)
     assert runs.read_text() == "2"
     assert int(pid_file.read_text()) != first_pid
+
+
+def test_a_job_past_its_timeout_counts_abandoned_only_once_its_worker_misses_beats(
+    make_pool: Callable[..., RQWorkerPool],
+) -> None:
+    """Past its timeout, a job's horse still records the failure while its worker beats for it:
+    each beat keeps the job in RQ's registry of started jobs for one more monitoring interval
+    plus ``abandoned_after`` (RQ's own beat there keeps it for the grace alone: a busy machine
+    missed it by a moment and another worker ended a timed-out job ``lost``)."""
+    pool = make_pool(**FAST_WORKERS)
+    options = pool.worker_options
+    worker = build_worker(pool, options)
+    job = RQJob.create(RUN_MESSAGE, args=["{}"], timeout=1, connection=pool.redis)
+    for working_time in (0.0, 0.5, 1.0, 1.5, 30.0):
+        assert worker.get_heartbeat_ttl(job, working_time) >= (
+            options.job_monitoring_interval + options.abandoned_after
+        ), f"the beat at {working_time}s keeps the job too short a time"
 
 
 def test_a_simple_worker_killed_mid_job_ends_lost_when_its_heartbeat_stops(

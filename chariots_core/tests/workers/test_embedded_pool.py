@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import subprocess
 import sys
 import threading
 import time
@@ -323,6 +324,43 @@ def test_stopping_workers_lets_the_job_in_hand_finish(
     done = app.get_job(job.id)
     assert (done.status, done.result) == (JobStatus.done, 2)
     assert pool.n_workers == 0
+
+
+#: a worker process's stop, landing while its one thread holds the queue's locks (the signal's
+#: handler runs in that thread, at once inside ``raise_signal``); it prints what it saw
+_STOP_WHILE_HOLDING_LOCKS = """
+import signal, sys
+from chariots_core.database import Database
+from chariots_core.workers.embedded import _queue
+from chariots_core.workers.embedded._worker import stop_on_signals
+
+queue = _queue.MessageQueue(Database(sys.argv[1]), "default")
+stop = stop_on_signals(queue)
+seen = queue.puts_seen()
+put_signal = _queue._signal_of(queue.database, "default")
+with _queue._signals_lock, put_signal.condition:
+    signal.raise_signal(signal.SIGTERM)
+queue.wait_for_put(600, seen)  # woken by the stop, not after 600 s
+print("stopped" if stop.is_set() else "woken, not stopped")
+"""
+
+
+def test_a_stop_landing_while_a_worker_process_holds_its_queue_locks_stops_it(
+    sqlite_url: str,
+) -> None:
+    """SIGTERM's handler in an embedded worker process runs in the worker's only thread,
+    between any two of its steps, so it takes no lock that thread may hold: landing while the
+    worker holds the queue's locks, it stops the worker, and wakes it from its idle wait (a
+    handler that woke the worker itself could hang it for good: a worker process seen on CI
+    never stopping)."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _STOP_WHILE_HOLDING_LOCKS, sqlite_url],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:  # (subprocess.run killed it)
+        pytest.fail("the worker process hung on a stop that landed while it held its locks")
+    assert (done.returncode, done.stdout.strip()) == (0, "stopped"), done.stderr
 
 
 def test_workers_only_take_their_own_queue(make_pooled_app: MakeApp) -> None:

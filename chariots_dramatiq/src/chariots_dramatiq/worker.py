@@ -21,7 +21,7 @@ from dramatiq.broker import Broker
 from chariots_core.errors import BadRequest
 from chariots_core.jobs import JobMessage
 from chariots_core.workers import MessageAction, new_worker_id, run_job
-from chariots_core.workers.kit import InlineHeartbeat, WorkerRoster, run_in_work_horse
+from chariots_core.workers.kit import InlineHeartbeat, SignalLatch, WorkerRoster, run_in_work_horse
 from chariots_dramatiq.brokers import forget_parent_connections
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def work(pool: DramatiqWorkerPool, ready: Callable[[], None]) -> None:
     """One chariots worker process: a Dramatiq worker on the pool's queue with ``pool.threads``
     threads, each holding no message but the one it runs; ``ready()`` once it is on the
     roster. SIGTERM or SIGINT stop it once its jobs in hand are done."""
-    stop = threading.Event()
+    stop = SignalLatch()
 
     def on_signal(signum: int, frame: Any) -> None:
         stop.set()
@@ -116,10 +116,10 @@ def work(pool: DramatiqWorkerPool, ready: Callable[[], None]) -> None:
         worker.start()
         try:
             ready()
-            while not stop.wait(0.5):
-                pass
+            stop.wait()
         finally:
             worker.stop(timeout=_STOP_TIMEOUT_MS)
     finally:
+        stop.close()
         for signum, handler in previous:
             signal.signal(signum, handler)

@@ -24,6 +24,7 @@ from chariots_core.workers._plugins import lifecycle_hooks
 from chariots_core.workers._runtime import new_worker_id
 from chariots_core.workers.embedded._queue import MessageQueue, TakenMessage
 from chariots_core.workers.kit.roster import InlineHeartbeat, WorkerRoster
+from chariots_core.workers.kit.signals import SignalLatch
 from chariots_core.workers.kit.work_horse import run_in_work_horse
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ class WorkerLoop:
         roster: WorkerRoster,
         run: JobRunner,
         poll_interval: float,
-        stop: threading.Event,
+        stop: threading.Event | SignalLatch,
         worker_id: str,
         tick: Callable[[], None] | None = None,
     ) -> None:
@@ -204,14 +205,7 @@ def serve_in_process(
     """A worker process's life (the target of the kit's supervised worker processes): one
     worker, beating in its own loop, each job in a work horse; SIGTERM or SIGINT stop it once
     the job in hand is done."""
-    stop = threading.Event()
-
-    def stop_on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-        queue.nudge()
-
-    signal.signal(signal.SIGTERM, stop_on_signal)
-    signal.signal(signal.SIGINT, stop_on_signal)
+    stop = stop_on_signals(queue)
     worker_id = new_worker_id(label)
     beat = InlineHeartbeat(roster, worker_id)
     run = functools.partial(run_in_work_horse, while_waiting=beat)
@@ -222,3 +216,22 @@ def serve_in_process(
         loop.serve()
     finally:
         roster.leave(worker_id)
+
+
+def stop_on_signals(queue: MessageQueue) -> SignalLatch:
+    """A latch that SIGTERM and SIGINT set, and the idle worker woken when they do (by a thread
+    of its own: waking it takes the queue's locks, which the worker's thread, where the handler
+    runs, may hold at that moment)."""
+    stop = SignalLatch()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    def wake_once_stopped() -> None:
+        stop.wait()
+        queue.nudge()
+
+    threading.Thread(target=wake_once_stopped, name="chariots-stop-waker", daemon=True).start()
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return stop

@@ -11,6 +11,8 @@ A pool is a short adapter over its backend; everything else is here:
 - :mod:`~chariots_core.workers.kit.work_horse`: one job in a forked child with a hard timeout;
 - :mod:`~chariots_core.workers.kit.forking`: fork hygiene and orphan watchdogs (also for the
   processes a backend forks itself: :func:`orphans_stop`);
+- :mod:`~chariots_core.workers.kit.signals`: a stop flag that signal handlers may set
+  (:class:`SignalLatch`: a ``threading.Event`` set from a handler can hang its thread);
 - :mod:`~chariots_core.workers.kit.outages`: a worker loop run again once its broker is back;
 - :mod:`~chariots_core.workers.kit.roster`: a roster of worker heartbeats in the app's database,
   for backends that cannot list their workers.
@@ -42,6 +44,7 @@ from chariots_core.workers.kit.processes import (
     run_in_foreground,
 )
 from chariots_core.workers.kit.roster import InlineHeartbeat, WorkerRecord, WorkerRoster
+from chariots_core.workers.kit.signals import SignalLatch
 from chariots_core.workers.kit.urls import (
     Choice,
     Count,
@@ -68,6 +71,7 @@ __all__ = [
     "PoolURL",
     "PoolURLError",
     "Seconds",
+    "SignalLatch",
     "Text",
     "UrlOption",
     "WorkHorseFailed",

@@ -160,7 +160,8 @@ class WorkerProcesses:
         self._first_signal = 0.0
         self._asked: set[int] = set()  # the pids already sent the graceful SIGTERM
         self.processes: list[BaseProcess] = []
-        self._lock = threading.Lock()
+        # re-entrant: ask_to_stop may run in a signal handler while this thread holds it
+        self._lock = threading.RLock()
         self._stopping = threading.Event()
         self._serial = 0
 
