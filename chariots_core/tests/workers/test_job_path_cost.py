@@ -24,6 +24,7 @@ from chariots_core.pipelines.ops import BaseOp
 from chariots_core.testing.sql_count import count_statements
 from chariots_core.workers import BaseWorkerPool, run_job
 from chariots_core.workers import _plugins as plugins
+from chariots_core.workers._runtime import warm_for_fork
 from chariots_core.workers.embedded import EmbeddedWorkerPool
 from chariots_core.workers.kit import run_in_work_horse
 
@@ -192,3 +193,23 @@ def _cache_hit(context: Any) -> bool:
     """Whether a statement came compiled from the engine's cache (a driver-level statement, such
     as ``BEGIN``, is never compiled)."""
     return context.compiled is None or context.cache_hit is CacheStats.CACHE_HIT
+
+
+def test_an_app_that_cannot_be_warmed_is_logged_once_not_at_every_fork(
+    tmp_path: Path, sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Warming is an optimisation: an app whose job store fails (here its table is gone) is
+    logged once, then left to its horses, not tried and logged again before every fork."""
+    app = _app(tmp_path, sqlite_url, EmbeddedWorkerPool(autostart=0))
+    store = app.job_store
+    assert store is not None
+    with store.database.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE chariots_jobs")
+    for _ in range(3):
+        warm_for_fork()
+    warnings = [
+        r
+        for r in caplog.records
+        if r.getMessage() == f"could not warm app {app.name!r} before forking"
+    ]
+    assert len(warnings) == 1, f"logged {len(warnings)} times"

@@ -15,6 +15,7 @@ import threading
 import time
 import traceback
 import uuid
+import weakref
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -159,16 +160,23 @@ def raise_in_job(error: BaseException) -> None:
 def warm_for_fork() -> None:
     """Do in this process what each work horse forked from it would otherwise do for its job:
     load the plugins' hooks, compile the job stores' statements, load the apps' pipelines (see
-    :func:`~chariots_core.workers.kit.prepare_fork`). Failures are logged: a horse then does
-    the work itself."""
+    :func:`~chariots_core.workers.kit.prepare_fork`). A failure is logged once, and that app
+    is not warmed again: its horses do the work themselves."""
     lifecycle_hooks()
     for app in registered_apps():
+        if app in _not_warmed:
+            continue
         try:
             if app.job_store is not None:
                 app.job_store.warm()
             _cache.fill(app, app.pipelines.values(), app.op_store_client)
         except Exception:
+            _not_warmed.add(app)
             logger.warning("could not warm app %r before forking", app.name, exc_info=True)
+
+
+#: the apps whose warming failed (not tried again at each fork)
+_not_warmed: weakref.WeakSet[PipelinesServer] = weakref.WeakSet()
 
 
 def fail_run(
