@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from redis import Redis
+from rq.defaults import DEFAULT_WORKER_TTL
 from rq.job import Job as RQJob
 from rq_test_support import DEADLINE, FAST_WORKERS, CLIWorker, eventually
 
@@ -95,10 +96,10 @@ def test_the_job_of_a_killed_worker_is_run_again_when_it_has_retries(
 def test_a_job_past_its_timeout_counts_abandoned_only_once_its_worker_misses_beats(
     make_pool: Callable[..., RQWorkerPool],
 ) -> None:
-    """Past its timeout, a job's horse still records the failure while its worker beats for it:
-    each beat keeps the job in RQ's registry of started jobs for one more monitoring interval
-    plus ``abandoned_after`` (RQ's own beat there keeps it for the grace alone: a busy machine
-    missed it by a moment and another worker ended a timed-out job ``lost``)."""
+    """Past its timeout, a job's horse still records the failure while its forking worker beats
+    for it: each beat keeps the job in RQ's registry of started jobs for one more monitoring
+    interval plus ``abandoned_after`` (RQ's own beat there keeps it for the grace alone: a busy
+    machine missed it by a moment and another worker ended a timed-out job ``lost``)."""
     pool = make_pool(**FAST_WORKERS)
     options = pool.worker_options
     worker = build_worker(pool, options)
@@ -107,6 +108,20 @@ def test_a_job_past_its_timeout_counts_abandoned_only_once_its_worker_misses_bea
         assert worker.get_heartbeat_ttl(job, working_time) >= (
             options.job_monitoring_interval + options.abandoned_after
         ), f"the beat at {working_time}s keeps the job too short a time"
+
+
+def test_a_simple_workers_job_counts_abandoned_only_past_its_timeout(
+    make_pool: Callable[..., RQWorkerPool],
+) -> None:
+    """A simple worker runs the job itself and beats for nobody meanwhile: the beat as the job
+    starts keeps it started through its whole timeout, plus ``abandoned_after``, and through
+    RQ's worker TTL for a job with no timeout."""
+    pool = make_pool(fork="false", **FAST_WORKERS)
+    options = pool.worker_options
+    worker = build_worker(pool, options)
+    for timeout, at_least in ((30, 30 + options.abandoned_after), (-1, DEFAULT_WORKER_TTL)):
+        job = RQJob.create(RUN_MESSAGE, args=["{}"], timeout=timeout, connection=pool.redis)
+        assert worker.get_heartbeat_ttl(job) >= at_least, f"timeout {timeout}"
 
 
 def test_a_simple_worker_killed_mid_job_ends_lost_when_its_heartbeat_stops(

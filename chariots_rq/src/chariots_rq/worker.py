@@ -91,11 +91,6 @@ class _ChariotsWorkerMixin:
             with contextlib.suppress(RedisConnectionError, RedisTimeoutError):  # Redis is gone
                 super().teardown()  # type: ignore[misc]
 
-    def get_heartbeat_ttl(self, job: RQJob, working_time: float = 0.0) -> int:
-        # RQ's: to the next beat or the job's timeout if sooner, plus its grace; but a horse
-        # past its timeout still records the failure, and the next beat is an interval away
-        return self.job_monitoring_interval + self.abandoned_after  # type: ignore[attr-defined, no-any-return]
-
     def execute_job(self, job: RQJob, queue: Queue) -> None:
         if not task.refused(job):  # a job naming another function is removed, never imported
             super().execute_job(job, queue)  # type: ignore[misc]
@@ -130,9 +125,21 @@ class _ChariotsWorkerMixin:
 class ChariotsWorker(_ChariotsWorkerMixin, Worker):
     """``rq.Worker``: each job in a forked work horse, killed at the job's timeout or on stop."""
 
+    def get_heartbeat_ttl(self, job: RQJob, working_time: float = 0.0) -> int:
+        # it beats for its horse every monitoring interval, past the job's timeout too (the
+        # horse records the failure then): RQ's shrinks to the grace alone there
+        return int(self.job_monitoring_interval) + self.abandoned_after
+
 
 class ChariotsSimpleWorker(_ChariotsWorkerMixin, SimpleWorker):
     """``rq.SimpleWorker``: each job in the worker process itself."""
+
+    def get_heartbeat_ttl(self, job: RQJob, working_time: float = 0.0) -> int:
+        # it beats for nobody while it runs the job: the beat as it starts covers the job's
+        # whole timeout, plus the grace (RQ's worker TTL when the job has none, as RQ's)
+        if job.timeout is None or job.timeout < 0:
+            return int(super().get_heartbeat_ttl(job, working_time))
+        return int(job.timeout) + self.abandoned_after
 
 
 def build_worker(pool: RQWorkerPool, options: WorkerOptions, name: str | None = None) -> BaseWorker:

@@ -31,6 +31,7 @@ class SignalLatch:
             os.write(self._write, b"\0")
 
     def is_set(self) -> bool:
+        """Whether it is set."""
         return self._set
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -41,6 +42,7 @@ class SignalLatch:
         return self._set
 
     def close(self) -> None:
+        """Close its pipe (once nobody waits on it)."""
         for fd in (self._read, self._write):
             with contextlib.suppress(OSError):
                 os.close(fd)
