@@ -273,8 +273,7 @@ class RQWorkerPool(BaseWorkerPool):
     def start_workers(
         self, n: int = 1, *, worker_options: WorkerOptions | Mapping[str, Any] | None = None
     ) -> None:
-        """Fork ``n`` RQ workers from this process (they run the apps registered here); returns
-        once they listen."""
+        """Fork ``n`` RQ workers (running the apps registered here); return once they listen."""
         options = _worker_options(self.worker_options, worker_options)
         self.background_workers.start(functools.partial(worker.work, self, options), n)
 

@@ -1,6 +1,5 @@
-"""RQ's workers (``rq.Worker``, forking a work horse per job, or ``rq.SimpleWorker``) with what
-chariots changes in them, and one worker's life (:func:`work`), run in the foreground or in the
-kit's supervised worker processes."""
+"""RQ's workers (``rq.Worker``, a work horse per job, or ``rq.SimpleWorker``) as chariots changes
+them, and one worker's life (:func:`work`), in the foreground or in the kit's worker processes."""
 
 from __future__ import annotations
 
@@ -91,6 +90,12 @@ class _ChariotsWorkerMixin:
             with contextlib.suppress(RedisConnectionError, RedisTimeoutError):  # Redis is gone
                 super().teardown()  # type: ignore[misc]
 
+    def get_heartbeat_ttl(self, job: RQJob, working_time: float = 0.0) -> int:
+        if isinstance(self, Worker):  # it beats for its horse past the job's timeout too
+            return int(self.job_monitoring_interval) + self.abandoned_after
+        ttl: int = super().get_heartbeat_ttl(job, working_time)  # type: ignore[misc]
+        return max(1, ttl - _RQ_HEARTBEAT_GRACE + self.abandoned_after)
+
     def execute_job(self, job: RQJob, queue: Queue) -> None:
         if not task.refused(job):  # a job naming another function is removed, never imported
             super().execute_job(job, queue)  # type: ignore[misc]
@@ -125,21 +130,9 @@ class _ChariotsWorkerMixin:
 class ChariotsWorker(_ChariotsWorkerMixin, Worker):
     """``rq.Worker``: each job in a forked work horse, killed at the job's timeout or on stop."""
 
-    def get_heartbeat_ttl(self, job: RQJob, working_time: float = 0.0) -> int:
-        # it beats for its horse every monitoring interval, past the job's timeout too (the
-        # horse records the failure then): RQ's shrinks to the grace alone there
-        return int(self.job_monitoring_interval) + self.abandoned_after
-
 
 class ChariotsSimpleWorker(_ChariotsWorkerMixin, SimpleWorker):
     """``rq.SimpleWorker``: each job in the worker process itself."""
-
-    def get_heartbeat_ttl(self, job: RQJob, working_time: float = 0.0) -> int:
-        # it beats for nobody while it runs the job: the beat as it starts covers the job's
-        # whole timeout, plus the grace (RQ's worker TTL when the job has none, as RQ's)
-        if job.timeout is None or job.timeout < 0:
-            return int(super().get_heartbeat_ttl(job, working_time))
-        return int(job.timeout) + self.abandoned_after
 
 
 def build_worker(pool: RQWorkerPool, options: WorkerOptions, name: str | None = None) -> BaseWorker:
