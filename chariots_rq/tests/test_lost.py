@@ -8,6 +8,7 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from redis import Redis
 from rq.job import Job as RQJob
 from rq_test_support import DEADLINE, FAST_WORKERS, CLIWorker, eventually
@@ -92,14 +93,15 @@ def test_the_job_of_a_killed_worker_is_run_again_when_it_has_retries(
     assert int(pid_file.read_text()) != first_pid
 
 
+@pytest.mark.parametrize("fork", ["true", "false"])
 def test_a_job_past_its_timeout_counts_abandoned_only_once_its_worker_misses_beats(
-    make_pool: Callable[..., RQWorkerPool],
+    make_pool: Callable[..., RQWorkerPool], fork: str
 ) -> None:
-    """Past its timeout, a job's horse still records the failure while its forking worker beats
-    for it: each beat keeps the job in RQ's registry of started jobs for one more monitoring
-    interval plus ``abandoned_after`` (RQ's own beat there keeps it for the grace alone: a busy
-    machine missed it by a moment and another worker ended a timed-out job ``lost``)."""
-    pool = make_pool(**FAST_WORKERS)
+    """Past its timeout, a job's failure is still being recorded while its worker beats for it:
+    each beat keeps the job in RQ's registry of started jobs for one more monitoring interval
+    plus ``abandoned_after`` (RQ's own beat there keeps it for the grace alone: a busy machine
+    missed it by a moment and another worker ended a timed-out job ``lost``)."""
+    pool = make_pool(fork=fork, **FAST_WORKERS)
     options = pool.worker_options
     worker = build_worker(pool, options)
     job = RQJob.create(RUN_MESSAGE, args=["{}"], timeout=1, connection=pool.redis)
@@ -109,16 +111,29 @@ def test_a_job_past_its_timeout_counts_abandoned_only_once_its_worker_misses_bea
         ), f"the beat at {working_time}s keeps the job too short a time"
 
 
-def test_a_simple_workers_job_counts_abandoned_only_past_its_timeout(
+def test_a_simple_worker_beats_for_the_job_it_runs_so_a_long_job_is_not_abandoned(
     make_pool: Callable[..., RQWorkerPool],
+    make_app: Callable[..., PipelinesServer],
+    cli_worker: Callable[..., CLIWorker],
 ) -> None:
-    """A simple worker runs the job itself and beats for nobody meanwhile: the beat as the job
-    starts keeps it started through its whole timeout, plus ``abandoned_after``."""
-    pool = make_pool(fork="false", **FAST_WORKERS)
-    worker = build_worker(pool, pool.worker_options)
-    for timeout in (1, 30, 3600):
-        job = RQJob.create(RUN_MESSAGE, args=["{}"], timeout=timeout, connection=pool.redis)
-        assert worker.get_heartbeat_ttl(job) >= timeout + pool.worker_options.abandoned_after
+    """RQ's simple worker beats for no job it runs: a job running past its first beat's TTL
+    was taken for abandoned by another worker's clean-up (a training with no timeout, past
+    7 minutes by default). Chariots' beats for it every monitoring interval."""
+    pool = make_pool(fork="false", **{**FAST_WORKERS, "abandoned_after": 3})
+    app = make_app(pool)
+    cli_worker(app, str(pool.url), concurrency=2)  # the idle one cleans the registries
+    eventually(lambda: pool.n_workers == 2, what="the workers registered")
+    job = app.submit_job("sleep", {"seconds": 6})  # past the first beat's TTL (1 + 3 s)
+    registry = pool.queue_for(0).started_job_registry.key
+
+    def score() -> float | None:
+        entries = pool.redis.zrange(registry, 0, -1, withscores=True)
+        return next((at for key, at in entries if key.decode().startswith(job.id)), None)
+
+    first = eventually(score, what="the job started")
+    eventually(lambda: (score() or 0) > first, what="a beat for the running job")
+    done = app.wait_for_job(job.id, DEADLINE)
+    assert (done.status, done.result) == (JobStatus.done, 1), done.error
 
 
 def test_a_simple_worker_killed_mid_job_ends_lost_when_its_heartbeat_stops(

@@ -55,7 +55,7 @@ WORKER_OPTIONS: dict[str, UrlOption] = {
     "worker_ttl": Count(420, "seconds a worker's registration lives without a beat", minimum=16),
     "job_monitoring_interval": Count(30, "seconds between a forking worker's job heartbeats"),
     "maintenance_interval": Count(600, "seconds between cleanups of the queues' registries"),
-    "abandoned_after": Count(60, "seconds after a job's last beat it counts abandoned", minimum=0),
+    "abandoned_after": Count(60, "seconds past a job's missed beat till it counts abandoned", minimum=0),
     "logging_level": Choice(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "WARNING"),
 }
 #: the pool's own query parameters of ``rq://`` URLs (the rest go to Redis)

@@ -24,9 +24,6 @@ if TYPE_CHECKING:
 
     from chariots_rq.pool import RQWorkerPool, WorkerOptions
 
-#: RQ's grace, in seconds, between a job's last heartbeat and its counting as abandoned
-_RQ_HEARTBEAT_GRACE = 60
-
 
 class PoolScheduler(RQScheduler):
     """RQ's scheduler (delays, retries' intervals) for all the worker's queues as one: one lock,
@@ -51,7 +48,7 @@ class _ChariotsWorkerMixin:
     """What chariots changes in RQ's workers: readiness once listening, how soon a job whose
     worker went silent counts as abandoned, and fork hygiene."""
 
-    abandoned_after: int = _RQ_HEARTBEAT_GRACE
+    abandoned_after: int = 60  # RQ's grace after a job's next beat was due
     scheduler_lock: str = "chariots:p*"  # its pool's queue name and ``:p*``
     scheduler: RQScheduler | None = None
     on_ready: Callable[[], None] | None = None
@@ -91,10 +88,9 @@ class _ChariotsWorkerMixin:
                 super().teardown()  # type: ignore[misc]
 
     def get_heartbeat_ttl(self, job: RQJob, working_time: float = 0.0) -> int:
-        if isinstance(self, Worker):  # it beats for its horse past the job's timeout too
-            return int(self.job_monitoring_interval) + self.abandoned_after
-        ttl: int = super().get_heartbeat_ttl(job, working_time)  # type: ignore[misc]
-        return max(1, ttl - _RQ_HEARTBEAT_GRACE + self.abandoned_after)
+        # each interval, while the job runs and past its timeout (its failure being recorded):
+        # RQ's shrinks to the grace there, and RQ's simple worker beats for no job it runs
+        return int(self.job_monitoring_interval) + self.abandoned_after  # type: ignore[attr-defined]
 
     def execute_job(self, job: RQJob, queue: Queue) -> None:
         if not task.refused(job):  # a job naming another function is removed, never imported
@@ -132,7 +128,11 @@ class ChariotsWorker(_ChariotsWorkerMixin, Worker):
 
 
 class ChariotsSimpleWorker(_ChariotsWorkerMixin, SimpleWorker):
-    """``rq.SimpleWorker``: each job in the worker process itself."""
+    """``rq.SimpleWorker``: each job in the worker process itself, beating for it meanwhile."""
+
+    def perform_job(self, job: RQJob, queue: Queue, ex: Any) -> bool:
+        with kit.beating(lambda: self.maintain_heartbeats(job, ex), self.job_monitoring_interval):
+            return super().perform_job(job, queue, ex)
 
 
 def build_worker(pool: RQWorkerPool, options: WorkerOptions, name: str | None = None) -> BaseWorker:

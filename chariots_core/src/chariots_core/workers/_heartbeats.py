@@ -11,6 +11,9 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Protocol
 
 logger = logging.getLogger(__name__)
@@ -80,3 +83,22 @@ heartbeats = Heartbeats()
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=heartbeats._reset_in_child)
+
+
+@dataclass(eq=False)
+class _Beat:
+    beat: Callable[[], None]
+    heartbeat_interval: float
+
+
+@contextmanager
+def beating(beat: Callable[[], None], every: float) -> Iterator[None]:
+    """Call ``beat()`` every ``every`` seconds while the block runs, from the process's one
+    heartbeat thread: for a worker that runs a job itself and must meanwhile tell its broker
+    that it lives (RQ's simple worker). A beat that raises is logged and tried again."""
+    run = _Beat(beat, every)
+    heartbeats.add(run)
+    try:
+        yield
+    finally:
+        heartbeats.remove(run)

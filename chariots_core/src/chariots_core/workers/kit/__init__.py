@@ -15,7 +15,8 @@ A pool is a short adapter over its backend; everything else is here:
   (:class:`SignalLatch`: a ``threading.Event`` set from a handler can hang its thread);
 - :mod:`~chariots_core.workers.kit.outages`: a worker loop run again once its broker is back;
 - :mod:`~chariots_core.workers.kit.roster`: a roster of worker heartbeats in the app's database,
-  for backends that cannot list their workers.
+  for backends that cannot list their workers; :func:`beating`: a broker's heartbeat kept up
+  while a worker runs a job itself.
 
 With the runtime's :func:`~chariots_core.workers.run_job` (whose outcome says what to do with
 the message: :class:`~chariots_core.workers.MessageAction`) and
@@ -23,6 +24,7 @@ the message: :class:`~chariots_core.workers.MessageAction`) and
 services of :mod:`chariots_core.testing.services`.
 """
 
+from chariots_core.workers._heartbeats import beating
 from chariots_core.workers.kit.forking import (
     early_stop,
     fork_context,
@@ -80,6 +82,7 @@ __all__ = [
     "WorkerProcessesFailed",
     "WorkerRecord",
     "WorkerRoster",
+    "beating",
     "descendants",
     "early_stop",
     "exit_reason",
