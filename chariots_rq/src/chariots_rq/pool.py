@@ -53,9 +53,9 @@ RQURLError = PoolURLError
 WORKER_OPTIONS: dict[str, UrlOption] = {
     "fork": Flag(True, "run each job in a forked work horse (rq.Worker), else in the worker"),
     "worker_ttl": Count(420, "seconds a worker's registration lives without a beat", minimum=16),
-    "job_monitoring_interval": Count(30, "seconds between a forking worker's job heartbeats"),
+    "job_monitoring_interval": Count(30, "seconds between a worker's beats for its job"),
     "maintenance_interval": Count(600, "seconds between cleanups of the queues' registries"),
-    "abandoned_after": Count(60, "seconds past a job's missed beat till it counts abandoned", minimum=0),
+    "abandoned_after": Count(60, "seconds past a missed beat till a job is abandoned", minimum=0),
     "logging_level": Choice(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), "WARNING"),
 }
 #: the pool's own query parameters of ``rq://`` URLs (the rest go to Redis)

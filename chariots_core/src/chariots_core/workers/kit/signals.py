@@ -3,7 +3,7 @@
 A signal handler runs in the main thread, between any two of its steps: it must take no lock
 that thread may hold. ``threading.Event.set`` takes the event's lock, which the main thread
 holds for a moment at each turn of ``Event.wait``: a stop landing then hangs the worker for good.
-A latch is a pipe instead: setting it writes a byte, waiting for it is a ``select``.
+A latch is a pipe instead: setting it writes a byte, waiting for it is a ``poll``.
 """
 
 from __future__ import annotations
@@ -37,8 +37,10 @@ class SignalLatch:
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until it is set, at most ``timeout`` seconds; whether it is."""
         if not self._set:
-            with contextlib.suppress(OSError, ValueError):  # closed meanwhile: not set
-                select.select([self._read], [], [], timeout)
+            poller = select.poll()  # (``select.select`` refuses descriptors past 1023)
+            poller.register(self._read, select.POLLIN)
+            with contextlib.suppress(OSError):  # closed meanwhile: not set
+                poller.poll(None if timeout is None else max(0.0, timeout) * 1000)
         return self._set
 
     def close(self) -> None:
