@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import CacheStats
 
+from chariots_core.database import Database
 from chariots_core.jobs import JobMessage, JobStatus
 from chariots_core.op_store import OpStore
 from chariots_core.op_store.savers import FileSaver
@@ -26,6 +27,7 @@ from chariots_core.workers import BaseWorkerPool, run_job
 from chariots_core.workers import _plugins as plugins
 from chariots_core.workers._runtime import warm_for_fork
 from chariots_core.workers.embedded import EmbeddedWorkerPool
+from chariots_core.workers.embedded._queue import _CANDIDATES_SQL
 from chariots_core.workers.kit import run_in_work_horse
 
 
@@ -213,3 +215,23 @@ def test_an_app_that_cannot_be_warmed_is_logged_once_not_at_every_fork(
         if r.getMessage() == f"could not warm app {app.name!r} before forking"
     ]
     assert len(warnings) == 1, f"logged {len(warnings)} times"
+
+
+def test_a_take_reads_the_queue_in_the_order_of_an_index_without_sorting_it(
+    sqlite_url: str,
+) -> None:
+    """The embedded queue's take reads its candidates in an index's order (migration 0009): it
+    reads the few rows it considers, however many messages wait (the older index left it to
+    sort all the waiting messages of the top priority at every take)."""
+    database = Database(sqlite_url)
+    database.ensure_created()
+    now = datetime.now(timezone.utc)
+    with database.connection(readonly=True) as connection:
+        compiled = _CANDIDATES_SQL.compile(dialect=connection.dialect)
+        values = compiled.construct_params({"p_queue": "default", "p_now": now, "p_live": now})
+        assert compiled.positiontup is not None
+        parameters = tuple(values[name] for name in compiled.positiontup)
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", parameters).all()
+    details = [row[-1] for row in plan]
+    assert any("ix_chariots_embedded_queue_order" in detail for detail in details), details
+    assert not any("TEMP B-TREE" in detail for detail in details), details

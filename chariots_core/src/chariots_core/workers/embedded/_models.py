@@ -28,7 +28,14 @@ class QueuedMessage(Base):
     taken_by: Mapped[str | None] = mapped_column(String(255))
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (
-        Index("ix_chariots_embedded_queue_next", "queue", "priority", "available_at"),
-        Index("ix_chariots_embedded_queue_job_id", "job_id"),
-    )
+    __table_args__ = (Index("ix_chariots_embedded_queue_job_id", "job_id"),)
+
+
+#: the order workers take messages in (migration ``0009``): a take reads only what it considers
+Index(
+    "ix_chariots_embedded_queue_order",
+    QueuedMessage.queue,
+    QueuedMessage.priority.desc(),
+    QueuedMessage.available_at,
+    QueuedMessage.id,
+)
