@@ -8,6 +8,7 @@ process, started at the first run, beats for each running job when its interval 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 import time
@@ -34,17 +35,20 @@ class Heartbeats:
         self._condition = threading.Condition()
         self._due: dict[Beating, float] = {}
         self._thread: threading.Thread | None = None
+        self._wakes_at = math.inf  # when the thread looks again by itself
 
     def add(self, run: Beating) -> None:
-        """Beat for ``run`` from one interval from now until :meth:`remove`."""
+        """Beat for ``run`` from one interval from now until :meth:`remove` (the thread is
+        woken only if the run is due before it looks again: a job of milliseconds wakes none)."""
         with self._condition:
-            self._due[run] = time.monotonic() + run.heartbeat_interval
+            due = self._due[run] = time.monotonic() + run.heartbeat_interval
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._serve, name="chariots-heartbeats", daemon=True
                 )
                 self._thread.start()
-            self._condition.notify()
+            if due < self._wakes_at:
+                self._condition.notify()
 
     def remove(self, run: Beating) -> None:
         with self._condition:
@@ -62,13 +66,16 @@ class Heartbeats:
         with self._condition:
             while True:
                 if not self._due:
+                    self._wakes_at = math.inf
                     self._condition.wait()
                     continue
                 run, when = min(self._due.items(), key=lambda item: item[1])
                 delay = when - time.monotonic()
                 if delay <= 0:
+                    self._wakes_at = -math.inf  # beating: an add meanwhile is seen next turn
                     self._due[run] = time.monotonic() + run.heartbeat_interval
                     return run
+                self._wakes_at = when
                 self._condition.wait(delay)
 
     def _reset_in_child(self) -> None:
@@ -76,6 +83,7 @@ class Heartbeats:
         self._condition = threading.Condition()
         self._due = {}
         self._thread = None
+        self._wakes_at = math.inf
 
 
 #: the heartbeats of this process
