@@ -107,7 +107,7 @@ def test_an_embedded_worker_process_is_woken_by_a_put_in_another_process(
     pool.start_workers(1)
     try:
         # the worker listens before its first look at the queue: a put after that wakes it
-        eventually(lambda: _listeners(database) > before, what="the worker process to listen")
+        eventually(lambda: _listeners(database) - before, what="the worker process to listen")
         job = app.submit_job("add_one", 1)
         store = app.job_store
         assert store is not None
@@ -118,18 +118,20 @@ def test_an_embedded_worker_process_is_woken_by_a_put_in_another_process(
         pool.close()
 
 
-def _listeners(database: Database) -> int:
-    """How many processes listen on the database's doorbell."""
+def _listeners(database: Database) -> set[str]:
+    """Who listens on the database's doorbell: the sockets beside a SQLite file, the server
+    processes of the LISTEN connections on PostgreSQL (on the whole server: compare sets, as
+    other tests' listeners may stop meanwhile)."""
     doorbell = database.doorbell
     if isinstance(doorbell, SocketDoorbell):
-        return len(list(doorbell.folder.iterdir())) if doorbell.folder.exists() else 0
+        folder = doorbell.folder
+        return {path.name for path in folder.iterdir()} if folder.exists() else set()
     with database.connection() as connection:
-        return int(
-            connection.exec_driver_sql(
-                "SELECT count(*) FROM pg_stat_activity WHERE query = %(listen)s",
-                {"listen": f"LISTEN {PG_CHANNEL}"},
-            ).scalar_one()
-        )
+        pids = connection.exec_driver_sql(
+            "SELECT pid FROM pg_stat_activity WHERE query = %(listen)s",
+            {"listen": f"LISTEN {PG_CHANNEL}"},
+        ).scalars()
+        return {str(pid) for pid in pids}
 
 
 def test_a_socket_whose_process_died_is_removed_at_the_next_ring(tmp_path: Path) -> None:
