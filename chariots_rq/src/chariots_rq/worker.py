@@ -94,6 +94,8 @@ class _ChariotsWorkerMixin:
 
     def execute_job(self, job: RQJob, queue: Queue) -> None:
         if not task.refused(job):  # a job naming another function is removed, never imported
+            if isinstance(self, Worker):  # warm before RQ registers the job: a slow warm-up
+                kit.prepare_fork()  # ran out its first beat's TTL and it was taken for abandoned
             super().execute_job(job, queue)  # type: ignore[misc]
 
     def _start_scheduler(self, burst: bool = False, logging_level: Any = None, *_: Any) -> None:
@@ -113,10 +115,6 @@ class _ChariotsWorkerMixin:
     def handle_exception(self, job: RQJob, *exc_info: Any) -> None:
         if not isinstance(exc_info[1], task.JobFailed):  # else chariots logged the job's error
             super().handle_exception(job, *exc_info)  # type: ignore[misc]
-
-    def fork_work_horse(self, job: RQJob, queue: Queue) -> None:
-        kit.prepare_fork()
-        super().fork_work_horse(job, queue)  # type: ignore[misc]
 
     def main_work_horse(self, job: RQJob, queue: Queue) -> None:
         task.rq_worker_pid = self.pid  # type: ignore[attr-defined]
