@@ -7,7 +7,6 @@ sessions and closes their sockets (``pg_terminate_backend``, which waits until t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +22,9 @@ from chariots_core.pipelines import PipelinesServer
 
 
 @pytest.fixture
-def database(postgres_url: str) -> Iterator[Database]:
-    database = Database(postgres_url)
-    yield database
-    database.dispose()
+def database_url(postgres_url: str) -> str:
+    """These tests are PostgreSQL's: the shared ``database`` fixture is made on it."""
+    return postgres_url
 
 
 @pytest.fixture
