@@ -42,6 +42,7 @@ from chariots_core.workers.kit import (
     BackgroundWorkers,
     Flag,
     Seconds,
+    SignalLatch,
     parse_pool_url,
     run_in_foreground,
     run_in_work_horse,
@@ -130,7 +131,8 @@ class FileQueueWorkerPool(BaseWorkerPool):
 
     def submit(self, message: JobMessage) -> str | None:
         options = message.options
-        self._put(message.job_id, message.to_json(), options.priority, options.delay or 0.0)
+        rank = MAX_PRIORITY - max(-MAX_PRIORITY + 1, min(options.priority, MAX_PRIORITY - 1))
+        self._put(message.job_id, message.to_json(), rank, options.delay or 0.0)
         return "waiting"
 
     def cancel(self, job_id: str) -> bool:
@@ -141,8 +143,8 @@ class FileQueueWorkerPool(BaseWorkerPool):
                 removed = True
         return removed
 
-    def _put(self, job_id: str, text: str, priority: int, delay: float) -> None:
-        rank = MAX_PRIORITY - max(-MAX_PRIORITY + 1, min(priority, MAX_PRIORITY - 1))
+    def _put(self, job_id: str, text: str, rank: int, delay: float) -> None:
+        """Queue ``text`` under its ``rank`` (a smaller rank runs first)."""
         available_at = int((time.time() + delay) * 1000)
         sequence = f"{time.time_ns():020d}{next(self._sequence) % 10**6:06d}"
         name = f"{rank:07d}-{available_at:015d}-{sequence}-{job_id}.json"
@@ -166,20 +168,16 @@ class FileQueueWorkerPool(BaseWorkerPool):
         return None
 
     def _run(self, taken: Path, text: str, worker_id: str, runner: Runner) -> None:
+        # every message goes to the runner, as it came: run_job drops what is no job message
+        rank, _, _, job_id = taken.name.split("--", 1)[1].removesuffix(".json").split("-", 3)
         try:
-            message = JobMessage.from_json(text)
-        except ValueError:
-            logger.error("dropping %s: it is not a job message", taken.name)
-            taken.unlink(missing_ok=True)
-            return
-        try:
-            outcome = runner(message, worker_id)
+            outcome = runner(text, worker_id)
         except Exception:  # the job store is unreachable, say: deliver it again a little later
-            logger.exception("job %s could not be run; it goes back to the queue", message.job_id)
-            self._put(message.job_id, text, message.options.priority, 1.0)
+            logger.exception("job %s could not be run; it goes back to the queue", job_id)
+            self._put(job_id, text, int(rank), 1.0)
         else:
             if outcome.action is MessageAction.later:  # a retry, not due yet, or held elsewhere
-                self._put(message.job_id, text, message.options.priority, outcome.delay)
+                self._put(job_id, text, int(rank), outcome.delay)
         taken.unlink(missing_ok=True)  # acknowledged (ack), or dropped (drop)
 
     # -- workers -------------------------------------------------------------------------------
@@ -214,6 +212,8 @@ class FileQueueWorkerPool(BaseWorkerPool):
         deadline = time.monotonic() + timeout
         for worker in workers:
             worker.join(max(0.0, deadline - time.monotonic()))
+            if not worker.is_alive():
+                worker.stop.close()
         self._background.stop(max(0.0, deadline - time.monotonic()))
 
     def run_worker(self, concurrency: int = 1) -> None:
@@ -238,7 +238,7 @@ class FileQueueWorkerPool(BaseWorkerPool):
         worker = _Worker(self, f"{SCHEME}-process", runner=run_in_work_horse)
 
         def stop(signum: int, frame: FrameType | None) -> None:
-            worker.stop.set()
+            worker.stop.set()  # a SignalLatch: takes no lock, so a handler may set it
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
@@ -253,7 +253,7 @@ class FileQueueWorkerPool(BaseWorkerPool):
 
 
 #: runs one message as a worker: ``run_job`` here, or ``run_in_work_horse`` in a forked child
-Runner = Callable[[JobMessage, str], RunOutcome]
+Runner = Callable[[str, str], RunOutcome]
 
 
 class _Worker(threading.Thread):
@@ -264,7 +264,8 @@ class _Worker(threading.Thread):
         self.pool = pool
         self.runner = runner
         self.worker_id = new_worker_id(label)
-        self.stop = threading.Event()
+        #: set to stop; a latch, not a threading.Event, since a signal handler sets it
+        self.stop = SignalLatch()
         self.heartbeat = pool.workers_folder / _safe(self.worker_id)
         self.heartbeat.touch()  # counted from the moment start_workers returns
 
@@ -281,6 +282,7 @@ class _Worker(threading.Thread):
         finally:
             self.stop.set()
             self.heartbeat.unlink(missing_ok=True)
+            beating.join()
 
     def _beat(self) -> None:
         while not self.stop.wait(self.pool.beat_interval):

@@ -21,7 +21,7 @@ import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
-from chariots_core.errors import ChariotsError, JobTimeout, WorkHorseDied
+from chariots_core.errors import BadRequest, ChariotsError, JobTimeout, WorkHorseDied
 from chariots_core.jobs import JobMessage
 from chariots_core.workers._outcome import RunOutcome
 from chariots_core.workers._runtime import fail_run, run_job
@@ -39,7 +39,7 @@ class WorkHorseFailed(ChariotsError):
 
 
 def run_in_work_horse(
-    message: JobMessage,
+    message: JobMessage | str | bytes,
     worker_id: str,
     while_waiting: Callable[[], None] | None = None,
     *,
@@ -49,7 +49,15 @@ def run_in_work_horse(
     """Run the message in a forked process, killed if it runs past ``timeout`` seconds (default:
     the job's ``timeout`` option); ``while_waiting`` (a heartbeat) is called about every tenth
     of a second meanwhile. Returns the run's outcome; raises :class:`WorkHorseFailed` when the
-    runtime itself failed in the horse."""
+    runtime itself failed in the horse.
+
+    ``message`` may be the text as it came off the queue: text that is no job message is handed
+    to :func:`~chariots_core.workers.run_job` here, which drops it (no horse is forked for it)."""
+    if not isinstance(message, JobMessage):
+        try:
+            message = JobMessage.from_json(message)
+        except BadRequest:
+            return run_job(message, worker_id, native_status=native_status)
     context = fork_context()
     receiver, sender = context.Pipe(duplex=False)
     horse = context.Process(
