@@ -14,6 +14,8 @@ A pool is a short adapter over its backend; everything else is here:
 - :mod:`~chariots_core.workers.kit.signals`: a stop flag that signal handlers may set
   (:class:`SignalLatch`: a ``threading.Event`` set from a handler can hang its thread);
 - :mod:`~chariots_core.workers.kit.outages`: a worker loop run again once its broker is back;
+- :mod:`~chariots_core.workers.kit.queue_conflicts`: a RabbitMQ queue declared by another
+  program with other arguments, said in one line naming the queue, the vhost and the option;
 - :mod:`~chariots_core.workers.kit.roster`: a roster of worker heartbeats in the app's database,
   for backends that cannot list their workers; :func:`beating`: a broker's heartbeat kept up
   while a worker runs a job itself.
@@ -45,6 +47,11 @@ from chariots_core.workers.kit.processes import (
     kill_tree,
     run_in_foreground,
 )
+from chariots_core.workers.kit.queue_conflicts import (
+    QueueConflict,
+    explaining_queue_conflicts,
+    queue_conflict,
+)
 from chariots_core.workers.kit.roster import InlineHeartbeat, WorkerRecord, WorkerRoster
 from chariots_core.workers.kit.signals import SignalLatch
 from chariots_core.workers.kit.urls import (
@@ -72,6 +79,7 @@ __all__ = [
     "Levels",
     "PoolURL",
     "PoolURLError",
+    "QueueConflict",
     "Seconds",
     "SignalLatch",
     "Text",
@@ -86,6 +94,7 @@ __all__ = [
     "descendants",
     "early_stop",
     "exit_reason",
+    "explaining_queue_conflicts",
     "fork_context",
     "hide_password",
     "hold_stops_until_ready",
@@ -93,6 +102,7 @@ __all__ = [
     "orphans_stop",
     "parse_pool_url",
     "prepare_fork",
+    "queue_conflict",
     "run_in_foreground",
     "run_in_work_horse",
     "run_through_outages",
