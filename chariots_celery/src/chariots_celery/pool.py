@@ -181,7 +181,7 @@ class CeleryWorkerPool(BaseWorkerPool):
         """Declare the queue on RabbitMQ: another's of its name raises ``kit.QueueConflict``."""
         if self.transport == "amqp":
             with kit.explaining_queue_conflicts(), self.celery_app.connection_for_write() as conn:
-                self.queue(conn.channel()).declare()
+                self.queue(conn.channel()).declare()  # type: ignore[no-untyped-call]
 
     def close(self) -> None:
         """Stop the embedded workers; close the pool's own application (not one given)."""

@@ -13,6 +13,8 @@ A pool is a short adapter over its backend; everything else is here:
   processes a backend forks itself: :func:`orphans_stop`);
 - :mod:`~chariots_core.workers.kit.signals`: a stop flag that signal handlers may set
   (:class:`SignalLatch`: a ``threading.Event`` set from a handler can hang its thread);
+- :mod:`~chariots_core.workers.kit.asyncio_bridge`: :class:`AsyncioBridge`, an event loop in a
+  daemon thread, so that synchronous code (``submit``, a worker loop) uses asyncio-only clients;
 - :mod:`~chariots_core.workers.kit.outages`: a worker loop run again once its broker is back;
 - :mod:`~chariots_core.workers.kit.queue_conflicts`: a RabbitMQ queue declared by another
   program with other arguments, said in one line naming the queue, the vhost and the option;
@@ -27,6 +29,7 @@ services of :mod:`chariots_core.testing.services`.
 """
 
 from chariots_core.workers._heartbeats import beating
+from chariots_core.workers.kit.asyncio_bridge import AsyncioBridge
 from chariots_core.workers.kit.forking import (
     early_stop,
     fork_context,
@@ -71,6 +74,7 @@ from chariots_core.workers.kit.urls import (
 from chariots_core.workers.kit.work_horse import WorkHorseFailed, run_in_work_horse
 
 __all__ = [
+    "AsyncioBridge",
     "BackgroundWorkers",
     "Choice",
     "Count",
