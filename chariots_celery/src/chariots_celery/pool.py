@@ -178,7 +178,7 @@ class CeleryWorkerPool(BaseWorkerPool):
         kit.run_in_foreground(target, 1, name="chariots-celery-worker")
 
     def declare_queue(self) -> None:
-        """Declare the queue on RabbitMQ: another's of its name raises ``kit.QueueConflict``."""
+        """Declare the queue on RabbitMQ now: another of its name raises ``kit.QueueConflict``."""
         if self.transport == "amqp":
             with kit.explaining_queue_conflicts(), self.celery_app.connection_for_write() as conn:
                 self.queue(conn.channel()).declare()  # type: ignore[no-untyped-call]

@@ -36,7 +36,7 @@ def capabilities(broker: Broker, fork: bool) -> frozenset[Capability]:
 
 
 def declare_queue(broker: Broker, queue: str) -> None:
-    """Declare ``queue`` on RabbitMQ now: another's of its name raises ``kit.QueueConflict``."""
+    """Declare ``queue`` on RabbitMQ now: another of that name raises ``kit.QueueConflict``."""
     if isinstance(broker, RabbitmqBroker):
         with kit.explaining_queue_conflicts():
             broker.declare_queue(queue, ensure=True)
