@@ -68,6 +68,7 @@ nitpick_ignore_regex = [
         r"pytest|_pytest|requests|alembic|sklearn|numpy|pandas|_types|_schema|_orm)(\..*)?",
     ),
     (r"py:.*", r"chariots_\w+(\.\w+)*\._\w+(\.\w+)*"),
+    (r"py:class", r"chariots_\w+(\.\w+)*\.T"),  # a module's type variable
     (
         r"py:.*",
         r"(TypeDecorator|Dialect|ExternalType|UserDefinedType|BadRequest|Transport|"

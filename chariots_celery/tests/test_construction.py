@@ -82,7 +82,7 @@ def test_with_no_argument_it_is_celerys_default_broker() -> None:
     pool = CeleryWorkerPool()
 
     assert pool.celery_app.conf.broker_url == "amqp://guest:guest@localhost:5672//"
-    assert (pool.transport, pool.queue.name) == ("amqp", "chariots")
+    assert (pool.transport, pool.queue.name) == ("amqp", "chariots-celery")
 
 
 @pytest.mark.parametrize(
@@ -176,7 +176,7 @@ def test_submit_sends_the_json_message_with_its_options(monkeypatch: pytest.Monk
     (args, kwargs), (_, second) = sent
     assert args == (message.to_json(),)
     assert kwargs == {
-        "task_id": "job-1", "queue": "chariots", "priority": 2, "countdown": 2.5,
+        "task_id": "job-1", "queue": "chariots-celery", "priority": 2, "countdown": 2.5,
         "soft_time_limit": 100, "time_limit": 103,
     }  # fmt: skip
     assert (second["countdown"], second["soft_time_limit"], second["time_limit"]) == (None, 4, 7)

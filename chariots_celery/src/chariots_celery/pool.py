@@ -14,7 +14,7 @@ from chariots_celery import task, worker
 from chariots_core.jobs import JobMessage
 from chariots_core.workers import BaseWorkerPool, Capability, kit
 
-DEFAULT_QUEUE = "chariots"
+DEFAULT_QUEUE = "chariots-celery"
 #: the priority levels told apart by default: as many as kombu's steps on Redis (all read them)
 DEFAULT_PRIORITIES = (-1, 0, 5, 10)
 #: the broker of ``CeleryWorkerPool()`` (Celery's own default)
@@ -33,7 +33,7 @@ CAPABILITIES_BY_TRANSPORT = {"redis": _EVERYWHERE, "amqp": _EVERYWHERE | {Capabi
 TRANSPORTS = {"redis": "redis", "rediss": "redis", "amqp": "amqp", "amqps": "amqp"}
 #: the pool's query parameters of ``celery+…://`` URLs (and its keyword arguments)
 OPTIONS: dict[str, kit.UrlOption] = {
-    "queue": kit.Text(DEFAULT_QUEUE, "the queue's name"),
+    "queue": kit.Text(DEFAULT_QUEUE, "the queue's name (up to 0.1.x: chariots)"),
     "timeout": kit.Seconds(help="seconds a job may run when its options give none"),
     "priorities": kit.Levels(DEFAULT_PRIORITIES, "the priority levels told apart", maximum=10),
     "kill_after": kit.Seconds(2.0, "seconds from a job's soft time limit to its hard one"),
@@ -115,21 +115,18 @@ class CeleryWorkerPool(BaseWorkerPool):
         countdown) and time limits (soft: its timeout; hard: ``kill_after`` seconds later)."""
         options = message.options
         timeout = options.timeout if options.timeout is not None else self.timeout
-        self.task.apply_async(
-            (message.to_json(),),
-            task_id=message.job_id,
-            queue=self.queue.name,
-            priority=self.broker_priority(options.priority),
-            countdown=options.delay or None,
-            soft_time_limit=timeout,
-            time_limit=None if timeout is None else timeout + self.kill_after,
-        )
+        with kit.explaining_queue_conflicts():  # the queue is declared with the message
+            self.task.apply_async(
+                (message.to_json(),), task_id=message.job_id, queue=self.queue.name,
+                priority=self.broker_priority(options.priority), countdown=options.delay or None,
+                soft_time_limit=timeout,
+                time_limit=None if timeout is None else timeout + self.kill_after,
+            )  # fmt: skip
         return "PENDING"
 
     def cancel(self, job_id: str) -> bool:
-        """Revoke the job: the workers alive drop its message (its record, cancelled, stops the
-        others); a running job is stopped in its node (``JobCancelled``, raised there by
-        :data:`~chariots_celery.task.CANCEL_SIGNAL`). Celery does not say more: ``True``."""
+        """Revoke the job: live workers drop its message (its cancelled record stops the others),
+        a running job stops in its node (:data:`~chariots_celery.task.CANCEL_SIGNAL`): ``True``."""
         self.celery_app.control.revoke(job_id, terminate=True, signal=task.CANCEL_SIGNAL.name)
         return True
 
@@ -148,8 +145,7 @@ class CeleryWorkerPool(BaseWorkerPool):
     def n_workers(self) -> int:
         """How many jobs the Celery workers consuming this queue run at once (their pools'
         processes), as they answer within ``inspect_timeout`` seconds."""
-        # a connection of its own, closed after: one left waiting for replies in the pool would
-        # hang a process forked from this one (closing it after the fork reads the wait's end)
+        # its own connection, closed after: a pooled one left awaiting replies hangs a forked child
         with self.celery_app.connection_for_write() as connection:
             inspect = functools.partial(
                 self.celery_app.control.inspect, connection=connection, timeout=self.inspect_timeout
@@ -165,6 +161,7 @@ class CeleryWorkerPool(BaseWorkerPool):
         runs ``n`` jobs at once; returns once it consumes."""
         if n < 1:
             raise ValueError(f"start at least one worker, not {n}")
+        self.declare_queue()
         level = logging_level or self.logging_level
         self.background_workers.start(functools.partial(worker.work, self, n, level), 1)
 
@@ -176,8 +173,15 @@ class CeleryWorkerPool(BaseWorkerPool):
     def run_worker(self, concurrency: int = 1) -> None:
         """Run a Celery worker in this process (``chariots worker``), its prefork pool running
         ``concurrency`` jobs at once, until SIGTERM or Ctrl-C (the jobs in hand finish)."""
+        self.declare_queue()
         target = functools.partial(worker.work, self, concurrency, self.logging_level)
         kit.run_in_foreground(target, 1, name="chariots-celery-worker")
+
+    def declare_queue(self) -> None:
+        """Declare the queue on RabbitMQ now: another of its name raises ``kit.QueueConflict``."""
+        if self.transport == "amqp":
+            with kit.explaining_queue_conflicts(), self.celery_app.connection_for_write() as conn:
+                self.queue(conn.channel()).declare()  # type: ignore[no-untyped-call]
 
     def close(self) -> None:
         """Stop the embedded workers; close the pool's own application (not one given)."""
@@ -218,5 +222,4 @@ def _queue(app: Celery, name: str, transport: str, levels: int) -> Queue:
         priorities = {"x-max-priority": levels - 1} if transport == "amqp" and levels > 1 else None
         exchange = Exchange(name, type="direct")  # type: ignore[no-untyped-call]
         queues.select_add(Queue(name, exchange, name, queue_arguments=priorities))  # type: ignore[no-untyped-call]
-    found: Queue = queues[name]
-    return found
+    return queues[name]  # type: ignore[no-any-return]

@@ -12,13 +12,9 @@ class CeleryWorkerContext(WorkerContext):
     stopped at the end (the jobs in hand finish within ``stop_timeout`` seconds)."""
 
     def __init__(
-        self,
-        pool: CeleryWorkerPool | str | None = None,
-        n: int = 1,
-        *,
-        stop_timeout: float = 30.0,
-        logging_level: str | None = None,
-    ) -> None:
+        self, pool: CeleryWorkerPool | str | None = None, n: int = 1, *,
+        stop_timeout: float = 30.0, logging_level: str | None = None,
+    ) -> None:  # fmt: skip
         super().__init__(
             pool, n, backend="celery", stop_timeout=stop_timeout, logging_level=logging_level
         )

@@ -11,7 +11,7 @@ from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import dq_name
 
-from chariots_core.workers import Capability
+from chariots_core.workers import Capability, kit
 
 #: what the pool honours on every broker (``timeouts`` with ``fork=true``)
 COMMON = frozenset({Capability.interrupt_running, Capability.retries, Capability.delay})
@@ -33,6 +33,13 @@ def capabilities(broker: Broker, fork: bool) -> frozenset[Capability]:
     if isinstance(broker, RabbitmqBroker):
         found |= BY_TRANSPORT["amqp"] - (set() if broker.max_priority else {Capability.priority})
     return found | (BY_TRANSPORT["redis"] if isinstance(broker, RedisBroker) else set())
+
+
+def declare_queue(broker: Broker, queue: str) -> None:
+    """Declare ``queue`` on RabbitMQ now: another of that name raises ``kit.QueueConflict``."""
+    if isinstance(broker, RabbitmqBroker):
+        with kit.explaining_queue_conflicts():
+            broker.declare_queue(queue, ensure=True)
 
 
 def broker_priority(broker: Broker, priority: int) -> int | None:

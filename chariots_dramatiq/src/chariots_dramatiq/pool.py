@@ -29,9 +29,9 @@ class DramatiqWorkerPool(BaseWorkerPool):
 
     Built on a broker the team has (``DramatiqWorkerPool(broker=RedisBroker(...))``; default:
     Dramatiq's global broker) or from a URL (:meth:`from_url`). ``queue`` (default
-    ``chariots``); ``fork`` (default true): each job in a forked work horse killed at the job's
-    timeout, one job at a time per worker process; else jobs run in ``threads`` threads per
-    process; ``worker_timeout``: seconds an idle worker waits before it polls again.
+    ``chariots-dramatiq``); ``fork`` (default true): each job in a forked work horse killed at
+    the job's timeout, one job at a time per worker process; else jobs run in ``threads``
+    threads per process; ``worker_timeout``: seconds an idle worker waits before it polls again.
 
     What it honours depends on the broker (``capabilities``): Redis can take a queued message
     off its queue (``cancel_queued``); RabbitMQ orders messages by priority (with
@@ -45,14 +45,9 @@ class DramatiqWorkerPool(BaseWorkerPool):
     }
 
     def __init__(
-        self,
-        broker: Broker | None = None,
-        *,
-        queue: str = urls.DEFAULT_QUEUE,
-        fork: bool = True,
-        threads: int = 1,
-        worker_timeout: float = 1.0,
-    ) -> None:
+        self, broker: Broker | None = None, *, queue: str = urls.DEFAULT_QUEUE, fork: bool = True,
+        threads: int = 1, worker_timeout: float = 1.0,
+    ) -> None:  # fmt: skip
         if broker is not None and not isinstance(broker, Broker):
             raise TypeError(f"broker must be a dramatiq Broker, not {type(broker).__name__}")
         if not isinstance(dramatiq.get_encoder(), JSONEncoder):
@@ -94,9 +89,8 @@ class DramatiqWorkerPool(BaseWorkerPool):
     @classmethod
     def from_url(cls, url: str) -> DramatiqWorkerPool:
         """``dramatiq+redis://[:password@]host[:port][/db]`` (``rediss``: TLS) or
-        ``dramatiq+amqp://user:password@host[:port]/[vhost]`` (``amqps``), with the pool's
-        options (``POOL_OPTIONS``), the broker's (``REDIS_OPTIONS``, ``AMQP_OPTIONS``) and its
-        client's connection parameters."""
+        ``dramatiq+amqp://user:password@host[:port]/[vhost]`` (``amqps``), with the options of
+        the pool (``POOL_OPTIONS``), broker (``REDIS_OPTIONS``, ``AMQP_OPTIONS``) and client."""
         parsed = urls.parse(url)
         options = {name: parsed.options[name] for name in urls.POOL_OPTIONS}
         pool = cls(urls.build_broker(parsed), **options)
@@ -125,7 +119,8 @@ class DramatiqWorkerPool(BaseWorkerPool):
         found = brokers.broker_priority(self.broker, priority)
         options: dict[str, Any] = {} if found is None else {"broker_priority": found}
         message = self.actor.message_with_options(args=(message_json,), **options)
-        self.broker.enqueue(message, delay=math.ceil(delay * 1000) if delay > 0 else None)
+        with kit.explaining_queue_conflicts():  # the queue is declared with its first message
+            self.broker.enqueue(message, delay=math.ceil(delay * 1000) if delay > 0 else None)
 
     def cancel(self, job_id: str) -> bool:
         """Take a queued job's message off its Redis queue; ``False`` once a worker fetched it,
@@ -144,6 +139,7 @@ class DramatiqWorkerPool(BaseWorkerPool):
 
     def start_workers(self, n: int = 1) -> None:
         """Fork ``n`` worker processes of ``threads`` threads each; return once they listen."""
+        brokers.declare_queue(self.broker, self.queue)
         self._background.start(functools.partial(work, self), n)
 
     def stop_workers(self, timeout: float = 30.0) -> None:
@@ -151,6 +147,7 @@ class DramatiqWorkerPool(BaseWorkerPool):
 
     def run_worker(self, concurrency: int = 1) -> None:
         """``chariots worker --concurrency N``: N supervised worker processes (one: this one)."""
+        brokers.declare_queue(self.broker, self.queue)
         kit.run_in_foreground(functools.partial(work, self), concurrency, name="chariots-dramatiq")
 
     def close(self) -> None:

@@ -16,10 +16,6 @@ class DramatiqWorkerContext(WorkerContext):
     """
 
     def __init__(
-        self,
-        pool: DramatiqWorkerPool | str | None = None,
-        n: int = 1,
-        *,
-        stop_timeout: float = 30.0,
-    ) -> None:
+        self, pool: DramatiqWorkerPool | str | None = None, n: int = 1, *, stop_timeout: float = 30
+    ) -> None:  # fmt: skip
         super().__init__(pool, n, backend="dramatiq", stop_timeout=stop_timeout)

@@ -13,8 +13,8 @@ from redis.connection import URL_QUERY_ARGUMENT_PARSERS
 from chariots_core.workers.kit import Count, Flag, PoolURL, Seconds, Text, UrlOption, parse_pool_url
 
 SCHEME = "dramatiq"
-#: the queue chariots jobs go to unless told otherwise
-DEFAULT_QUEUE = "chariots"
+#: the queue chariots jobs go to unless told otherwise (up to 0.1.x: ``chariots``)
+DEFAULT_QUEUE = "chariots-dramatiq"
 REDIS = ("redis", "rediss")
 
 #: the pool's own options, on every broker

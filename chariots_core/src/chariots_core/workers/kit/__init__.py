@@ -13,7 +13,11 @@ A pool is a short adapter over its backend; everything else is here:
   processes a backend forks itself: :func:`orphans_stop`);
 - :mod:`~chariots_core.workers.kit.signals`: a stop flag that signal handlers may set
   (:class:`SignalLatch`: a ``threading.Event`` set from a handler can hang its thread);
+- :mod:`~chariots_core.workers.kit.asyncio_bridge`: :class:`AsyncioBridge`, an event loop in a
+  daemon thread, so that synchronous code (``submit``, a worker loop) uses asyncio-only clients;
 - :mod:`~chariots_core.workers.kit.outages`: a worker loop run again once its broker is back;
+- :mod:`~chariots_core.workers.kit.queue_conflicts`: a RabbitMQ queue declared by another
+  program with other arguments, said in one line naming the queue, the vhost and the option;
 - :mod:`~chariots_core.workers.kit.roster`: a roster of worker heartbeats in the app's database,
   for backends that cannot list their workers; :func:`beating`: a broker's heartbeat kept up
   while a worker runs a job itself.
@@ -25,6 +29,7 @@ services of :mod:`chariots_core.testing.services`.
 """
 
 from chariots_core.workers._heartbeats import beating
+from chariots_core.workers.kit.asyncio_bridge import AsyncioBridge
 from chariots_core.workers.kit.forking import (
     early_stop,
     fork_context,
@@ -45,6 +50,11 @@ from chariots_core.workers.kit.processes import (
     kill_tree,
     run_in_foreground,
 )
+from chariots_core.workers.kit.queue_conflicts import (
+    QueueConflict,
+    explaining_queue_conflicts,
+    queue_conflict,
+)
 from chariots_core.workers.kit.roster import InlineHeartbeat, WorkerRecord, WorkerRoster
 from chariots_core.workers.kit.signals import SignalLatch
 from chariots_core.workers.kit.urls import (
@@ -64,6 +74,7 @@ from chariots_core.workers.kit.urls import (
 from chariots_core.workers.kit.work_horse import WorkHorseFailed, run_in_work_horse
 
 __all__ = [
+    "AsyncioBridge",
     "BackgroundWorkers",
     "Choice",
     "Count",
@@ -72,6 +83,7 @@ __all__ = [
     "Levels",
     "PoolURL",
     "PoolURLError",
+    "QueueConflict",
     "Seconds",
     "SignalLatch",
     "Text",
@@ -86,6 +98,7 @@ __all__ = [
     "descendants",
     "early_stop",
     "exit_reason",
+    "explaining_queue_conflicts",
     "fork_context",
     "hide_password",
     "hold_stops_until_ready",
@@ -93,6 +106,7 @@ __all__ = [
     "orphans_stop",
     "parse_pool_url",
     "prepare_fork",
+    "queue_conflict",
     "run_in_foreground",
     "run_in_work_horse",
     "run_through_outages",
