@@ -5,9 +5,9 @@ The subpackages hold the parts: :mod:`.ops`, :mod:`.nodes`, :mod:`.runners`, :mo
 server and its clients.
 """
 
+from chariots_core.pipeline_model import Pipeline
 from chariots_core.pipelines import callbacks, nodes, ops, runners
 from chariots_core.pipelines._client import BasePipelinesClient, PipelinesClient
-from chariots_core.pipelines._pipeline import Pipeline
 from chariots_core.pipelines._response import PipelineResponse
 from chariots_core.pipelines._server import PipelinesServer
 from chariots_core.pipelines.pipelines_client import AbstractPipelinesClient

@@ -6,7 +6,7 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from chariots_core.pipelines.callbacks import OpCallBack
+from chariots_core.pipeline_model.callbacks import OpCallBack
 from chariots_core.versioning import Version, VersionedMeta
 
 
@@ -19,7 +19,7 @@ class BaseOp(metaclass=VersionedMeta):
     the op store keys saved versions by.
 
     :meth:`before_execution` and :meth:`after_execution` are one-off hooks around
-    :meth:`execute` (an :class:`~chariots_core.pipelines.callbacks.OpCallBack` is the reusable
+    :meth:`execute` (an :class:`~chariots_core.pipeline_model.callbacks.OpCallBack` is the reusable
     kind); they run before the op's callbacks do.
     """
 
