@@ -27,7 +27,11 @@ logger = logging.getLogger(__name__)
 class WorkerApp(Protocol):
     """What a worker needs of an app to run its jobs: its name (the one its jobs' messages
     carry), its job store, its op store's client, its pipelines by name, the runner and the
-    callbacks its pipelines run with."""
+    callbacks its pipelines run with.
+
+    Workers keep what they loaded for an app by the app object itself (weakly): an app is
+    hashable and weakly referable, as a plain object is.
+    """
 
     @property
     def name(self) -> str: ...
