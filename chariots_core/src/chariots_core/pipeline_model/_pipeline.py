@@ -21,7 +21,7 @@ _PIPELINE_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 
 
 class Pipeline:
-    """A named graph of :class:`~chariots_core.pipeline_model.nodes.Node`.
+    """A named graph of :class:`~chariots_core.pipelines.nodes.Node`.
 
     ``use_worker`` asks for the pipeline's calls to run in a worker (``True``), in the server
     (``False``) or leaves it to the app and the request (``None``).

@@ -19,7 +19,7 @@ class BaseOp(metaclass=VersionedMeta):
     the op store keys saved versions by.
 
     :meth:`before_execution` and :meth:`after_execution` are one-off hooks around
-    :meth:`execute` (an :class:`~chariots_core.pipeline_model.callbacks.OpCallBack` is the reusable
+    :meth:`execute` (an :class:`~chariots_core.pipelines.callbacks.OpCallBack` is the reusable
     kind); they run before the op's callbacks do.
     """
 
