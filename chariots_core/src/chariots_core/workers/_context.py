@@ -23,6 +23,11 @@ class PoolContext:
     object), and so does ``chariots worker --app`` before it runs the pool's workers. A pool used
     without an app (built and started by hand) is never attached: one that needs its context
     says so when it is used.
+
+    ``job_store`` is the app's job store (the server's ``PipelinesServer.pool_context()`` passes
+    its own), where the roster is kept and whose ``heartbeat_timeout`` is the app's;
+    ``heartbeat_timeout`` stands for an app without one. A pool reads only the members below:
+    the job store is the core's business (the embedded pool, whose queue is in its database).
     """
 
     def __init__(
