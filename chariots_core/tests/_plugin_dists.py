@@ -58,8 +58,8 @@ class DummyWorkerPool(BaseWorkerPool):
     def from_url(cls, url):
         return cls(url=url)
 
-    def attach(self, app):
-        self.app_name = app.name
+    def attach(self, context):
+        self.app_name = context.app_name
 
     def submit(self, message):
         self.messages.append(message)

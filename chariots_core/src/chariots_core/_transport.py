@@ -13,9 +13,8 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import flask
 import requests
 
 from chariots_core._json import dumps
@@ -28,6 +27,9 @@ from chariots_core.errors import (
     Unauthorized,
     error_from_payload,
 )
+
+if TYPE_CHECKING:
+    import flask  # a Flask app is in hand already when this transport is used
 
 JSON_TYPE = "application/json"
 BYTES_TYPE = "application/octet-stream"

@@ -250,7 +250,7 @@ def _worker_pool(app: PipelinesServer, pool_spec: str | None) -> BaseWorkerPool:
         pool = get_worker_pool(pool_spec)
     except ChariotsError as error:
         raise CommandError(str(error)) from None
-    pool.attach(app)
+    pool.attach(app.pool_context())
     return pool
 
 
@@ -410,14 +410,21 @@ def new(
 def _load_app(app_spec: str | None) -> PipelinesServer:
     if not app_spec:
         raise CommandError(f"no app given: pass --app package.module:app or set ${APP_ENV}")
+    from chariots_core.pipelines import PipelinesServer  # the app's module imports it anyway
+
     try:
-        return load_app(app_spec)
+        app = load_app(app_spec)
     except ImportError as error:
         raise CommandError(
             f"cannot import app {app_spec!r}: {type(error).__name__}: {error}"
         ) from None
     except ValueError as error:
         raise CommandError(f"cannot load app {app_spec!r}: {error}") from None
+    if not isinstance(app, PipelinesServer):
+        raise CommandError(
+            f"cannot load app {app_spec!r}: it is a {type(app).__name__}, not a PipelinesServer"
+        )
+    return app
 
 
 if __name__ == "__main__":

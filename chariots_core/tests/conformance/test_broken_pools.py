@@ -110,6 +110,8 @@ class ReadyAtOnce(MessageQueue):
 class SleepsOutDelays(EmbeddedWorkerPool):
     """Hands a delayed job to a worker at once, which sleeps out the delay before running it."""
 
+    queues_with_record = False
+
     @property
     def message_queue(self):
         return ReadyAtOnce(self.database, self.queue)
@@ -156,6 +158,8 @@ class ShowsPassword(EmbeddedWorkerPool):
 
 class LosesEveryTenthJob(EmbeddedWorkerPool):
     """Drops every tenth message on the floor (and says nothing)."""
+
+    queues_with_record = False
 
     def __init__(self, **options):
         super().__init__(**options)

@@ -296,7 +296,7 @@ def test_progress_is_recorded_while_the_job_runs(make_pooled_app: MakeApp, tmp_p
 def test_n_workers_follows_start_and_stop(make_pooled_app: MakeApp, mode: str) -> None:
     app, pool = make_pooled_app(mode=mode)
     other_queue = EmbeddedWorkerPool(queue="other")
-    other_queue.attach(app)
+    other_queue.attach(app.pool_context())
     assert pool.n_workers == 0
     pool.start_workers(2)
     assert pool.n_workers == 2
@@ -366,7 +366,7 @@ def test_a_stop_landing_while_a_worker_process_holds_its_queue_locks_stops_it(
 def test_workers_only_take_their_own_queue(make_pooled_app: MakeApp) -> None:
     app, pool = make_pooled_app()
     elsewhere = EmbeddedWorkerPool(queue="elsewhere")
-    elsewhere.attach(app)
+    elsewhere.attach(app.pool_context())
     elsewhere.start_workers(1)
     try:
         job = app.submit_job("add_one", 1)
@@ -568,7 +568,7 @@ def test_a_pool_given_a_database_keeps_it_when_attached(
     app, _ = make_pooled_app()
     own = Database(f"sqlite:///{tmp_path / 'own-queue.db'}")
     pool = EmbeddedWorkerPool(own)
-    pool.attach(app)
+    pool.attach(app.pool_context())
     assert pool.database is own
     assert pool.heartbeat_timeout == app.job_store.heartbeat_timeout  # type: ignore[union-attr]
     own.dispose()

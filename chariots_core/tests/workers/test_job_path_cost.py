@@ -32,13 +32,23 @@ from chariots_core.workers.kit import run_in_work_horse
 
 
 class NativeStatusPool(EmbeddedWorkerPool):
-    """The embedded pool saying, as RQ does, what the backend calls a job it queues."""
+    """The embedded pool saying, as RQ does, what the backend calls a job it queues: beforehand
+    too, so that its record is written with it."""
 
     def native_status_on_submit(self, message: JobMessage) -> str | None:
         return "queued"
 
-    def submitted_with_record(self, message: JobMessage) -> str | None:
-        super().submitted_with_record(message)
+    def submit(self, message: JobMessage) -> str | None:
+        super().submit(message)
+        return "queued"
+
+
+class LateNativeStatusPool(EmbeddedWorkerPool):
+    """A pool whose ``submit`` alone says what the backend calls the job: its record is
+    written with that answer after ``submit``, a second write."""
+
+    def submit(self, message: JobMessage) -> str | None:
+        super().submit(message)
         return "queued"
 
 
@@ -78,17 +88,22 @@ def _engine(app: PipelinesServer) -> Engine:
     return app.job_store.database.engine
 
 
-@pytest.mark.parametrize("pool_class", [EmbeddedWorkerPool, NativeStatusPool])
+@pytest.mark.parametrize(
+    ("pool_class", "writes"),
+    [(EmbeddedWorkerPool, 1), (NativeStatusPool, 1), (LateNativeStatusPool, 2)],
+)
 def test_submit_is_one_write_transaction(
-    tmp_path: Path, sqlite_url: str, pool_class: type[EmbeddedWorkerPool]
+    tmp_path: Path, sqlite_url: str, pool_class: type[EmbeddedWorkerPool], writes: int
 ) -> None:
+    """The record and the embedded queue's row in one write; a native status the pool says
+    beforehand (``native_status_on_submit``) in it too, one said by ``submit`` only after."""
     app = _app(tmp_path, sqlite_url, pool_class(autostart=0))
     app.submit_job("add_one", 1)  # the first job creates the schema
     with count_statements(_engine(app)) as seen:
         job = app.submit_job("add_one", 2)
-    assert seen.writes == 1, seen.texts
+    assert seen.writes == writes, seen.texts
     assert app.get_job(job.id).status is JobStatus.queued
-    if pool_class is NativeStatusPool:
+    if pool_class is not EmbeddedWorkerPool:
         assert app.get_job(job.id).native_status == "queued"
 
 

@@ -19,7 +19,7 @@ from worker_test_pipelines import make_app
 
 from chariots_core.jobs import Job, JobOptions, JobStatus, JobStore
 from chariots_core.pipelines import PipelinesServer
-from chariots_core.workers import MAX_RESUBMITS, recover_jobs
+from chariots_core.workers import MAX_RESUBMITS, JobRecovery, recover_jobs
 from chariots_core.workers.embedded import EmbeddedWorkerPool
 
 #: the app's heartbeat timeout: a queued job is checked on after four of them (1 s)
@@ -111,3 +111,42 @@ def test_a_delayed_job_is_not_checked_before_it_is_due(app: PipelinesServer) -> 
 
     assert [check.id for check in checked] == [other.id]
     assert job.id not in {check.id for check in store.queued_to_check()}
+
+
+class CannotTell(EmbeddedWorkerPool):
+    """A pool whose broker cannot say whether it holds a message (as Celery's and Dramatiq's)."""
+
+    asked: int = 0
+
+    def holds_message(self, job_id: str) -> bool | None:
+        self.asked += 1
+        return None
+
+
+def test_a_pool_that_cannot_tell_is_not_asked_about_waiting_jobs_again(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """Its answer, not whether it overrides ``holds_message``, stops the questions: the job
+    waits, and the recovery asks the pool nothing more about jobs that wait."""
+    pool = CannotTell(autostart=0)
+    app = make_app(
+        sqlite_url, tmp_path / "ops", f"recovery_{uuid.uuid4().hex[:8]}", pool,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT,
+    )  # fmt: skip
+    try:
+        job = app.submit_job("add_one", 1)
+        store = store_of(app)
+        eventually(lambda: store.queued_to_check(), what="the job queued long enough")
+        recovery = JobRecovery(store, pool, interval=0)
+
+        first = recovery.maybe_run()
+        assert first is not None
+        assert (first.held, first.resent, first.cannot_tell, pool.asked) == (1, 0, True, 1)
+        eventually(lambda: store.queued_to_check(), what="the job stuck again")
+        second = recovery.maybe_run()
+
+        assert second is not None
+        assert (second.held, pool.asked) == (0, 1)
+        assert app.get_job(job.id).status is JobStatus.queued
+    finally:
+        app.op_store_client.close()

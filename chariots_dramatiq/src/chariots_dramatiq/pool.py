@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import dramatiq
 from dramatiq.broker import Broker
@@ -12,12 +12,9 @@ from dramatiq.encoder import JSONEncoder
 
 from chariots_core.errors import WorkerPoolError
 from chariots_core.jobs import JobMessage
-from chariots_core.workers import BaseWorkerPool, Capability, kit
+from chariots_core.workers import BaseWorkerPool, Capability, PoolContext, kit
 from chariots_dramatiq import brokers, urls
 from chariots_dramatiq.worker import LockedRoster, RosterMiddleware, perform, work
-
-if TYPE_CHECKING:
-    from chariots_core.pipelines import PipelinesServer
 
 #: what the pool honours on any broker with its default ``fork=true``
 _DEFAULT = brokers.COMMON | {Capability.timeouts}
@@ -101,11 +98,10 @@ class DramatiqWorkerPool(BaseWorkerPool):
     def actor_name(self) -> str:
         return f"chariots_job:{self.queue}"
 
-    def attach(self, app: PipelinesServer) -> None:
-        """Count workers on the roster ``dramatiq:<queue>`` of the app's job store."""
-        if app.job_store is not None:
-            roster, timeout = f"dramatiq:{self.queue}", app.job_store.heartbeat_timeout
-            self.roster = LockedRoster(app.job_store.database, roster, heartbeat_timeout=timeout)
+    def attach(self, context: PoolContext) -> None:
+        """Count workers on the app's roster ``dramatiq:<queue>``."""
+        if context.has_roster:
+            self.roster = context.roster(f"dramatiq:{self.queue}", LockedRoster)
 
     # -- jobs -----------------------------------------------------------------------------------
 

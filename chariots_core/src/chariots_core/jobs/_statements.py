@@ -151,12 +151,6 @@ def finish(columns: tuple[str, ...], nulls: tuple[str, ...]) -> Update:
     return update(JOBS).where(*run_of()).values(values)
 
 
-@functools.lru_cache(maxsize=16)
-def insert_into(table: Any) -> Insert:
-    """An ``INSERT`` into ``table`` (rows written with a job's record)."""
-    return insert(table)
-
-
 __all__ = [
     "CLAIM",
     "CLAIM_RETURNING",
@@ -170,6 +164,5 @@ __all__ = [
     "SELECT_TOMBSTONE",
     "finish",
     "has_runs_left",
-    "insert_into",
     "run_of",
 ]

@@ -6,7 +6,7 @@ import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,7 +17,6 @@ from sqlalchemy import (
     Integer,
     delete,
     func,
-    inspect,
     literal_column,
     or_,
     select,
@@ -28,8 +27,9 @@ from sqlalchemy.orm import Session
 from chariots_core.database import Database, utc_now
 from chariots_core.errors import JobExpired, JobNotFound
 from chariots_core.jobs import _statements as sql
+from chariots_core.jobs._integrity import digest_of
 from chariots_core.jobs._job import Job
-from chariots_core.jobs._message import JobOptions
+from chariots_core.jobs._message import JobMessage, JobOptions
 from chariots_core.jobs._models import JobRecord, JobTombstone
 from chariots_core.jobs._page import COUNT_AHEAD, JobPage
 from chariots_core.jobs._status import FINISHED, JobStatus
@@ -38,6 +38,10 @@ from chariots_core.jobs._status import FINISHED, JobStatus
 DEFAULT_HEARTBEAT_TIMEOUT = 30.0
 #: seconds a finished job's record is kept when its options do not say
 DEFAULT_TTL = 7 * 24 * 3600.0
+
+#: writes rows of its own in the transaction that records a new job, given the transaction's
+#: connection and the job's message (see :meth:`JobStore.write_with_records`)
+CompanionWriter = Callable[[Connection, JobMessage], None]
 
 _FINISHED_VALUES = [status.value for status in FINISHED]
 #: the doorbell channel rung when jobs end
@@ -92,6 +96,8 @@ class JobStore:
         #: holds the job's message (by default four heartbeat timeouts)
         self.stuck_after = 4 * heartbeat_timeout if stuck_after is None else stuck_after
         self._warm = False
+        # by the id of their owner (the pool that queues the jobs), which they keep alive
+        self._companions: dict[int, CompanionWriter] = {}
 
     @contextmanager
     def _session(self, *, readonly: bool = False) -> Iterator[Session]:
@@ -117,13 +123,56 @@ class JobStore:
         message: str | None = None,
         *,
         native_status: str | None = None,
-        with_rows: Sequence[object] = (),
     ) -> Job:
         """Record a new ``queued`` job and return it, with the digest of its message (which a
         worker's message must match) and the message (which the core sends again when it must:
-        see :func:`chariots_core.workers.recover_jobs`), in one write transaction with
-        ``with_rows`` (the embedded queue's row for the job, when the queue lives in this
-        database)."""
+        see :func:`chariots_core.workers.recover_jobs`), in one write transaction."""
+        return self._insert(
+            app, pipeline, options, job_id, message_digest, message, native_status, None
+        )
+
+    def create_for(
+        self, message: JobMessage, *, native_status: str | None = None, queued_by: object = None
+    ) -> Job:
+        """Record the new ``queued`` job that ``message`` carries (its digest and its text kept,
+        see :meth:`create`), in one write transaction with the rows of the companion writer that
+        ``queued_by`` (the pool that will queue the job) registered, if any
+        (:meth:`write_with_records`)."""
+        body = message.canonical_body()
+        writer = None if queued_by is None else self._companions.get(id(queued_by))
+        return self._insert(
+            message.app,
+            message.pipeline,
+            message.options,
+            message.job_id,
+            digest_of(body),
+            body.decode(),
+            native_status,
+            None if writer is None else (writer, message),
+        )
+
+    def write_with_records(self, owner: object, writer: CompanionWriter | None) -> None:
+        """Have ``writer`` write its rows in the transaction that records each new job that
+        ``owner`` queues (:meth:`create_for` with ``queued_by=owner``; ``None``: no more). A
+        queue that lives in this database queues a job so, in the one write that records it:
+        the embedded pool's way. ``writer`` keeps its owner alive (a bound method): remove it
+        when the owner is done."""
+        if writer is None:
+            self._companions.pop(id(owner), None)
+        else:
+            self._companions[id(owner)] = writer
+
+    def _insert(
+        self,
+        app: str,
+        pipeline: str,
+        options: JobOptions | None,
+        job_id: str | None,
+        message_digest: str | None,
+        message: str | None,
+        native_status: str | None,
+        companion: tuple[CompanionWriter, JobMessage] | None,
+    ) -> Job:
         options = options or JobOptions()
         now = utc_now()
         values: dict[str, Any] = dict(
@@ -146,9 +195,9 @@ class JobStore:
         written = {key: value for key, value in values.items() if value is not None}
         with self._connection() as connection:
             connection.execute(sql.INSERT, written)
-            for row in with_rows:
-                table, row_values = _insert_values(row)
-                connection.execute(sql.insert_into(table), row_values)
+            if companion is not None:
+                write, job_message = companion
+                write(connection, job_message)
         return Job.from_record(_record_of(values.get(key) for key in _COLUMN_KEYS))
 
     def get(self, job_id: str) -> Job:
@@ -712,17 +761,6 @@ def _record_of(row: Any) -> JobRecord:
     for key, value in zip(_COLUMN_KEYS, row, strict=True):
         setattr(record, key, value)
     return record
-
-
-def _insert_values(row: object) -> tuple[Any, dict[str, Any]]:
-    """The table of a mapped object, and the values its ``INSERT`` writes (those it has)."""
-    mapper = inspect(row).mapper
-    values = {}
-    for attribute in mapper.column_attrs:
-        value = getattr(row, attribute.key)
-        if value is not None:
-            values[attribute.columns[0].key] = value
-    return mapper.local_table, values
 
 
 class _Ends:

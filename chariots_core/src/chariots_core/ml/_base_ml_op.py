@@ -9,8 +9,8 @@ from typing import Any, ClassVar
 
 from chariots_core.ml._ml_mode import MLMode
 from chariots_core.ml.serializers import BaseSerializer, DillSerializer
-from chariots_core.pipelines.callbacks import OpCallBack
-from chariots_core.pipelines.ops import LoadableOp
+from chariots_core.pipeline_model.callbacks import OpCallBack
+from chariots_core.pipeline_model.ops import LoadableOp
 from chariots_core.versioning import Version, VersionType
 
 

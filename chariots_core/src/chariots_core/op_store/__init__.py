@@ -6,13 +6,20 @@
 - :mod:`~chariots_core.op_store.savers`: where op bytes are kept;
 - :mod:`~chariots_core.op_store.models`: the database models (under the original chariots'
   names too).
+
+:class:`OpStoreServer` is imported on first use (it brings Flask): a worker, which reads the op
+store in-process or through a client, loads no web server.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from chariots_core.op_store import models, savers
 from chariots_core.op_store._base_client import BaseOpStoreClient, SavedOpVersion
 from chariots_core.op_store._client import HttpOpStoreClient, OpStoreClient
 from chariots_core.op_store._op_store import OpStore
-from chariots_core.op_store._server import OpStoreServer
+
+if TYPE_CHECKING:
+    from chariots_core.op_store._server import OpStoreServer
 
 __all__ = [
     "BaseOpStoreClient",
@@ -24,3 +31,15 @@ __all__ = [
     "models",
     "savers",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "OpStoreServer":
+        from chariots_core.op_store._server import OpStoreServer
+
+        return OpStoreServer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "OpStoreServer"})

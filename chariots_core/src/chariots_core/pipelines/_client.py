@@ -8,7 +8,7 @@ from typing import Any
 
 from chariots_core._transport import RequestsTransport, Transport
 from chariots_core.jobs import Job, JobOptions, JobPage, JobStatus
-from chariots_core.pipelines._pipeline import Pipeline
+from chariots_core.pipeline_model import Pipeline
 from chariots_core.pipelines._response import PipelineResponse
 from chariots_core.versioning import Version
 

@@ -30,20 +30,26 @@ from chariots_core.jobs import (
     JobStatus,
     JobStore,
 )
-from chariots_core.jobs._integrity import digest_of
 from chariots_core.op_store import BaseOpStoreClient
+from chariots_core.pipeline_model import Pipeline
+from chariots_core.pipeline_model.callbacks import PipelineCallback
+from chariots_core.pipeline_model.runners import BaseRunner, SequentialRunner
 from chariots_core.pipelines._listeners import ListenerCheck
-from chariots_core.pipelines._pipeline import Pipeline
 from chariots_core.pipelines._response import PipelineResponse
 from chariots_core.pipelines._routes import MEANINGS, SCHEMAS, pipelines_operations
 from chariots_core.pipelines._use_worker import should_use_worker
-from chariots_core.pipelines.callbacks import PipelineCallback
-from chariots_core.pipelines.runners import BaseRunner, SequentialRunner
-from chariots_core.workers._apps import register_app
+from chariots_core.workers import (
+    BaseWorkerPool,
+    JobRecovery,
+    PoolContext,
+    default_worker_pool,
+    get_worker_pool,
+    lifecycle_hooks,
+    register_app,
+)
 
 if TYPE_CHECKING:
     from chariots_core.database import Database
-    from chariots_core.workers import BaseWorkerPool, JobRecovery
 
 logger = logging.getLogger(__name__)
 
@@ -130,10 +136,8 @@ class PipelinesServer(JsonApiServer):
             meanings=MEANINGS,
         )
         register_app(self)
-        from chariots_core.workers import BaseWorkerPool
-
         if isinstance(worker_pool, BaseWorkerPool):  # a pool in hand is ready to start workers
-            worker_pool.attach(self)
+            worker_pool.attach(self.pool_context())
             self._worker_pool = worker_pool
 
     # -- pipelines ------------------------------------------------------------------------------
@@ -199,13 +203,16 @@ class PipelinesServer(JsonApiServer):
         """The app's pool, built on first use (the embedded pool when none was configured)."""
         with self._pool_lock:
             if self._worker_pool is None:
-                from chariots_core.workers import default_worker_pool, get_worker_pool
-
                 spec = self._worker_pool_spec
                 pool = default_worker_pool() if spec is None else get_worker_pool(spec)
-                pool.attach(self)
+                pool.attach(self.pool_context())
                 self._worker_pool = pool
             return self._worker_pool
+
+    def pool_context(self) -> PoolContext:
+        """What this app tells the pool it adopts (see
+        :meth:`~chariots_core.workers.BaseWorkerPool.attach`)."""
+        return PoolContext(self.name, job_store=self.job_store)
 
     @property
     def worker_pool_spec(self) -> BaseWorkerPool | str | type[BaseWorkerPool] | None:
@@ -241,24 +248,15 @@ class PipelinesServer(JsonApiServer):
         message = JobMessage(
             uuid.uuid4().hex, self.name, name, pipeline_input, job_options or JobOptions()
         )
-        body = message.canonical_body()  # refuses an input that is not JSON before any record
+        message.canonical_body()  # refuses an input that is not JSON before any record
         pool = self.worker_pool
-        # one write: the record, with what the backend will call the job and, for a queue that
-        # lives in the job store's database (the embedded pool's), the job's row in it
+        # one write: the record, with what the backend will call the job when the pool knows it
+        # beforehand (and, for a queue that lives in the job store's database, the embedded
+        # pool's, the job's message in that queue)
         upfront = pool.native_status_on_submit(message)
-        rows = pool.rows_with_record(message, store.database)
-        job = store.create(
-            self.name,
-            name,
-            message.options,
-            job_id=message.job_id,
-            message_digest=digest_of(body),
-            message=body.decode(),
-            native_status=upfront,
-            with_rows=rows,
-        )
+        job = store.create_for(message, native_status=upfront, queued_by=pool)
         try:
-            native_status = pool.submitted_with_record(message) if rows else pool.submit(message)
+            native_status = pool.submit(message)
         except Exception as error:
             store.fail_unstarted(
                 job.id, {"type": type(error).__name__, "message": str(error), "traceback": None}
@@ -269,8 +267,6 @@ class PipelinesServer(JsonApiServer):
             ) from error
         if native_status is not None and native_status != upfront:
             store.set_native_status(job.id, native_status)
-        from chariots_core.workers import lifecycle_hooks
-
         lifecycle_hooks().chariots_job_submitted(job=job)
         warning = self._listeners.warning(pool, job.id)
         # the job as submitted: a fast worker may hold it already, but a submission answers
@@ -295,8 +291,6 @@ class PipelinesServer(JsonApiServer):
         if self._recovery is None:
             if self._worker_pool is None or self.job_store is None:
                 return
-            from chariots_core.workers import JobRecovery
-
             self._recovery = JobRecovery(self.job_store, self._worker_pool)
         self._recovery.maybe_run()
 

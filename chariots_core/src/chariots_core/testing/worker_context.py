@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chariots_core.errors import WorkerPoolError
+from chariots_core.pipelines import PipelinesServer
 from chariots_core.workers import BaseWorkerPool, get_worker_pool
 from chariots_core.workers._apps import registered_apps
 from chariots_core.workers._resolve import backend_of_url
-
-if TYPE_CHECKING:
-    from chariots_core.pipelines import PipelinesServer
 
 __all__ = ["WorkerContext"]
 
@@ -82,7 +80,7 @@ class WorkerContext:
             return [given]
         found: dict[str, BaseWorkerPool] = {}
         for app in registered_apps():
-            pool = self._pool_of(app)
+            pool = self._pool_of(app) if isinstance(app, PipelinesServer) else None
             if pool is not None:
                 found.setdefault(pool.describe(), pool)
         if not found:

@@ -1,5 +1,9 @@
 """Workers: the pool contract, the plugins that offer pools, and choosing one.
 
+Workers stand below the server: they see an app as a :class:`WorkerApp` (what
+:func:`run_job` needs of it) and a pool learns of its app through a :class:`PoolContext`, so
+that nothing here imports the server or Flask.
+
 ``RQWorkerPool``, ``CeleryWorkerPool``, ``DramatiqWorkerPool`` and ``EmbeddedWorkerPool`` are
 found through their backends' entry points when first asked for; one whose distribution is not
 installed raises :class:`BackendNotInstalled` (an ``ImportError``) saying what to install.
@@ -8,9 +12,10 @@ too, where the original chariots had it.
 """
 
 from chariots_core.jobs import JobStatus
-from chariots_core.workers._apps import get_app, load_app, register_app
+from chariots_core.workers._apps import WorkerApp, get_app, load_app, register_app
 from chariots_core.workers._base_pool import BaseWorkerPool
 from chariots_core.workers._capabilities import Capability
+from chariots_core.workers._context import PoolContext
 from chariots_core.workers._outcome import MessageAction, RunOutcome
 from chariots_core.workers._plugins import (
     EXPORTED_POOL_CLASSES,
@@ -45,8 +50,10 @@ __all__ = [
     "JobStatus",
     "MessageAction",
     "PluginLoadError",
+    "PoolContext",
     "Recovered",
     "RunOutcome",
+    "WorkerApp",
     "available_backends",
     "default_worker_pool",
     "error_details",

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from chariots_core.errors import WorkerPoolError
 from chariots_core.workers._capabilities import Capability
 
 if TYPE_CHECKING:
-    from chariots_core.database import Database
     from chariots_core.jobs import JobMessage
-    from chariots_core.pipelines import PipelinesServer
+    from chariots_core.workers._context import PoolContext
 
 
 class BaseWorkerPool(ABC):
@@ -25,6 +24,8 @@ class BaseWorkerPool(ABC):
 
     ``backend`` is the entry-point name the pool registers under (group ``chariots``);
     ``capabilities`` lists what it honours beyond running jobs (see :class:`Capability`).
+    The public members are exactly the table of ``docs/write-your-own-worker-pool.md`` (a test
+    holds the two together): none takes or returns a database object or the server.
     """
 
     backend: ClassVar[str] = ""
@@ -39,9 +40,10 @@ class BaseWorkerPool(ABC):
         """Build the pool from a URL such as ``rq://localhost:6379/0``."""
         raise WorkerPoolError(f"{cls.__name__} cannot be built from a URL ({url!r})")
 
-    def attach(self, app: PipelinesServer) -> None:  # noqa: B027 - optional hook
-        """Called when an app adopts this pool (its server, or ``chariots worker --app``): a pool
-        that keeps state beside the app's (the embedded pool's queue) finds its database here."""
+    def attach(self, context: PoolContext) -> None:  # noqa: B027 - optional hook
+        """Called when an app adopts this pool (its server, or ``chariots worker --app``), before
+        the app uses it: ``context`` says the app's name and heartbeat timeout, and gives a
+        worker roster in the app's database (:class:`~chariots_core.workers.PoolContext`)."""
 
     @abstractmethod
     def submit(self, message: JobMessage) -> str | None:
@@ -49,20 +51,9 @@ class BaseWorkerPool(ABC):
 
     def native_status_on_submit(self, message: JobMessage) -> str | None:
         """What the backend will call the job once :meth:`submit` queues it, when the pool
-        knows it beforehand: recorded with the job's record, in its one write (a different
-        answer from ``submit`` is recorded after it). ``None`` by default."""
-        return None
-
-    def rows_with_record(self, message: JobMessage, database: Database) -> Sequence[object]:
-        """Rows of the pool's own queue to write with the job's record, in its one transaction,
-        when that queue lives in the job store's ``database`` (the embedded pool's); the job is
-        then queued by that write, and :meth:`submitted_with_record` is called instead of
-        :meth:`submit`. None by default."""
-        return ()
-
-    def submitted_with_record(self, message: JobMessage) -> str | None:
-        """The job's rows of :meth:`rows_with_record` are written: what ``submit`` does beside
-        queueing (start workers, wake them)."""
+        knows it beforehand: recorded with the job's record, in its one write, so that a
+        ``submit`` answering the same costs no second write (a different answer is recorded
+        after it). ``None`` by default."""
         return None
 
     def cancel(self, job_id: str) -> bool:

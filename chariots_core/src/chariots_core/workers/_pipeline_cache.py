@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from chariots_core.op_store import BaseOpStoreClient
-from chariots_core.pipelines import Pipeline
+from chariots_core.pipeline_model import Pipeline
 
 _Signature = tuple[tuple[str, str], ...]
 

@@ -42,23 +42,27 @@ class Recovered:
     #: messages sent again, and queued jobs found still held by their broker
     resent: int = 0
     held: int = 0
+    #: the pool answered ``None`` (it cannot tell) about a job no worker took
+    cannot_tell: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.requeued or self.lost or self.resent)
 
 
-def recover_jobs(store: JobStore, pool: BaseWorkerPool, *, limit: int = 100) -> Recovered:
+def recover_jobs(
+    store: JobStore, pool: BaseWorkerPool, *, limit: int = 100, stuck: bool = True
+) -> Recovered:
     """One pass: end the runs of dead workers, then send again the messages of queued jobs that
-    are due to be sent again (their worker died) or that the pool no longer holds."""
+    are due to be sent again (their worker died) or, with ``stuck``, queued long past their due
+    time and no longer held by the pool (see :meth:`BaseWorkerPool.holds_message`)."""
     recovered = Recovered()
     recovered.requeued, recovered.lost = store.requeue_stale()
-    # a pool that cannot tell whether it holds a message is not asked about waiting jobs
-    can_tell = type(pool).holds_message is not BaseWorkerPool.holds_message
-    for check in store.queued_to_check(limit, stuck=can_tell):
+    for check in store.queued_to_check(limit, stuck=stuck):
         held = _holds(pool, check.id)
         if held is True or (held is None and not check.resend):
             # where it should be, or a pool that cannot tell about a job no worker took
             store.checked(check.id, check.resubmits)
+            recovered.cannot_tell = recovered.cannot_tell or held is None
             recovered.held += 1
             continue
         if check.message is None or check.resubmits >= MAX_RESUBMITS:
@@ -108,6 +112,9 @@ class JobRecovery:
         )
         self._lock = threading.Lock()
         self._last = float("-inf")
+        #: whether to ask the pool about jobs stuck in its queue: not once it answered that it
+        #: cannot tell (``holds_message`` gave ``None``)
+        self._asks_about_stuck = True
 
     def maybe_run(self) -> Recovered | None:
         """Run a pass if none ran within ``interval`` (and none is running); never raises."""
@@ -117,7 +124,10 @@ class JobRecovery:
             return None
         try:
             self._last = time.monotonic()
-            return recover_jobs(self.store, self.pool)
+            recovered = recover_jobs(self.store, self.pool, stuck=self._asks_about_stuck)
+            if recovered.cannot_tell:
+                self._asks_about_stuck = False
+            return recovered
         except Exception as error:  # the database out of reach: the next pass tries again
             logger.warning("job recovery failed: %s", error)
             return None

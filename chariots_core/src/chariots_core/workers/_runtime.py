@@ -18,7 +18,7 @@ import uuid
 import weakref
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chariots_core._json import strict_jsonable
 from chariots_core.database import utc_now
@@ -32,17 +32,15 @@ from chariots_core.errors import (
 )
 from chariots_core.jobs import Job, JobMessage, JobStatus, JobStore
 from chariots_core.jobs._integrity import SECRET_KEY_ENV, digest_of, secret_keys, signed_by
-from chariots_core.pipelines.callbacks import PipelineCallback
-from chariots_core.workers._apps import get_app, registered_apps
+from chariots_core.pipeline_model import Pipeline
+from chariots_core.pipeline_model.callbacks import PipelineCallback
+from chariots_core.pipeline_model.nodes import Node
+from chariots_core.workers._apps import WorkerApp, get_app, registered_apps
 from chariots_core.workers._heartbeats import heartbeats
 from chariots_core.workers._job_log import log_job_run
 from chariots_core.workers._outcome import ErrorDetails, MessageAction, RunOutcome
 from chariots_core.workers._pipeline_cache import PipelineCache
 from chariots_core.workers._plugins import lifecycle_hooks
-
-if TYPE_CHECKING:
-    from chariots_core.pipelines import Pipeline, PipelinesServer
-    from chariots_core.pipelines.nodes import Node
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +174,7 @@ def warm_for_fork() -> None:
 
 
 #: the apps whose warming failed (not tried again at each fork)
-_not_warmed: weakref.WeakSet[PipelinesServer] = weakref.WeakSet()
+_not_warmed: weakref.WeakSet[WorkerApp] = weakref.WeakSet()
 
 
 def fail_run(
@@ -274,7 +272,7 @@ def _worker_gone(
     return RunOutcome(job.id, ran=True, status=status, error=details)
 
 
-def _job_store(app: PipelinesServer) -> JobStore:
+def _job_store(app: WorkerApp) -> JobStore:
     store = app.job_store
     if store is None:  # pragma: no cover - servers with a pool always have one
         raise ChariotsError(f"app {app.name!r} has no job store")
@@ -359,7 +357,7 @@ class _JobRun(PipelineCallback):
 
     def __init__(
         self,
-        app: PipelinesServer,
+        app: WorkerApp,
         store: JobStore,
         job: Job,
         message: JobMessage,
@@ -419,7 +417,7 @@ class _JobRun(PipelineCallback):
         heartbeats.add(self)
         versions_loaded: dict[str, str] | None = None
         try:
-            pipeline = self.app.get_pipeline(self.message.pipeline)
+            pipeline = _pipeline_of(self.app, self.message.pipeline)
             with _cache.borrow(self.app, pipeline, self.app.op_store_client) as loaded:
                 before = loaded.get_pipeline_versions()
                 versions_loaded = {name: str(version) for name, version in before.items()}
@@ -539,6 +537,15 @@ class _JobRun(PipelineCallback):
         progress = (self.done, self.total) if self.total else None
         if self.store.heartbeat(self.job.id, self.worker_id, progress):
             self.cancel_requested.set()
+
+
+def _pipeline_of(app: WorkerApp, name: str) -> Pipeline:
+    pipeline = app.pipelines.get(name)
+    if pipeline is None:
+        raise PipelineNotFound(
+            f"no pipeline named {name!r} in this app (available: {sorted(app.pipelines)})"
+        )
+    return pipeline
 
 
 class EndNotRecorded(ChariotsError):

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from chariots_core.ml._base_ml_op import BaseMLOp
 from chariots_core.ml._ml_mode import MLMode
 from chariots_core.ml.serializers import BaseSerializer, JoblibSerializer
-from chariots_core.pipelines.callbacks import OpCallBack
+from chariots_core.pipeline_model.callbacks import OpCallBack
 from chariots_core.versioning import VersionedField, VersionedFieldDict, VersionType
 
 

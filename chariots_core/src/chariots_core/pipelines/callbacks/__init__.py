@@ -1,6 +1,12 @@
-"""Callbacks that observe ops and pipelines as they run."""
+"""Callbacks that observe ops and pipelines as they run.
 
-from chariots_core.pipelines.callbacks._op_callback import OpCallBack
-from chariots_core.pipelines.callbacks._pipeline_callback import PipelineCallback
+Defined in :mod:`chariots_core.pipeline_model` (``callbacks``), below the server; this is their
+original chariots' path.
+"""
+
+from chariots_core.pipeline_model.callbacks import (
+    OpCallBack,
+    PipelineCallback,
+)
 
 __all__ = ["OpCallBack", "PipelineCallback"]

@@ -1,6 +1,12 @@
-"""Ops: the operations that pipelines' nodes run."""
+"""Ops: the operations that pipelines' nodes run.
 
-from chariots_core.pipelines.ops._base_op import BaseOp
-from chariots_core.pipelines.ops._loadable_op import LoadableOp
+Defined in :mod:`chariots_core.pipeline_model` (``ops``), below the server; this is their
+original chariots' path.
+"""
+
+from chariots_core.pipeline_model.ops import (
+    BaseOp,
+    LoadableOp,
+)
 
 __all__ = ["BaseOp", "LoadableOp"]

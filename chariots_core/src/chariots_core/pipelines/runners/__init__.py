@@ -1,6 +1,12 @@
-"""Runners: what executes a pipeline."""
+"""Runners: what executes a pipeline.
 
-from chariots_core.pipelines.runners._base_runner import BaseRunner
-from chariots_core.pipelines.runners._sequential_runner import SequentialRunner
+Defined in :mod:`chariots_core.pipeline_model` (``runners``), below the server; this is their
+original chariots' path.
+"""
+
+from chariots_core.pipeline_model.runners import (
+    BaseRunner,
+    SequentialRunner,
+)
 
 __all__ = ["BaseRunner", "SequentialRunner"]

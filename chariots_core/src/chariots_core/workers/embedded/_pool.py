@@ -7,15 +7,18 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
+
+from sqlalchemy import Connection
 
 from chariots_core.database import Database
 from chariots_core.errors import WorkerPoolError
 from chariots_core.jobs import DEFAULT_HEARTBEAT_TIMEOUT, JobMessage
 from chariots_core.workers._base_pool import BaseWorkerPool
 from chariots_core.workers._capabilities import Capability
+from chariots_core.workers._context import PoolContext, job_store_of
 from chariots_core.workers._runtime import run_job
 from chariots_core.workers.embedded._queue import MessageQueue
 from chariots_core.workers.embedded._url import parse_embedded_url
@@ -23,9 +26,6 @@ from chariots_core.workers.embedded._worker import WorkerGroup, serve_in_process
 from chariots_core.workers.kit.forking import fork_context
 from chariots_core.workers.kit.processes import WorkerProcesses
 from chariots_core.workers.kit.roster import WorkerRoster
-
-if TYPE_CHECKING:
-    from chariots_core.pipelines import PipelinesServer
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +79,11 @@ class EmbeddedWorkerPool(BaseWorkerPool):
 
     backend: ClassVar[str] = "embedded"
     capabilities: ClassVar[frozenset[Capability]] = THREAD_CAPABILITIES
+    #: whether a job submitted by the app the pool is attached to is queued in the transaction
+    #: that records it (when the queue is in the job store's database): one write, not two. A
+    #: subclass that changes how messages are queued (its own ``submit`` or ``message_queue``)
+    #: sets it ``False``, so that every message goes through its own way.
+    queues_with_record: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -116,6 +121,8 @@ class EmbeddedWorkerPool(BaseWorkerPool):
         self._groups: list[WorkerGroup] = []
         self._processes: list[WorkerProcesses] = []
         self._autostarted = False
+        # the job whose message this thread just queued with its record (submit puts no other)
+        self._queued = threading.local()
 
     @classmethod
     def from_url(cls, url: str) -> EmbeddedWorkerPool:
@@ -125,16 +132,20 @@ class EmbeddedWorkerPool(BaseWorkerPool):
 
     # -- where the queue is --------------------------------------------------------------------
 
-    def attach(self, app: PipelinesServer) -> None:
-        """Use the app's job store: its database (unless the pool was given one) and its
-        heartbeat timeout (after which a silent worker is taken for dead)."""
-        store = app.job_store
+    def attach(self, context: PoolContext) -> None:
+        """Use the app's job store: its database (unless the pool was given one), its heartbeat
+        timeout (after which a silent worker is taken for dead), and its transaction that
+        records a new job, to queue the job in it (:attr:`queues_with_record`)."""
+        store = job_store_of(context)
         if store is None:
             return
         with self._lock:
             self.heartbeat_timeout = store.heartbeat_timeout
             if self._database is None:
                 self._database = store.database
+            same_database = self._database is store.database
+        if self.queues_with_record and same_database:
+            store.write_with_records(self, self._queue_with_record)
 
     @property
     def database(self) -> Database:
@@ -156,27 +167,18 @@ class EmbeddedWorkerPool(BaseWorkerPool):
     # -- jobs ----------------------------------------------------------------------------------
 
     def submit(self, message: JobMessage) -> str | None:
-        self.message_queue.put(message)
+        if getattr(self._queued, "job_id", None) == message.job_id:
+            self._queued.job_id = None  # its row was written with its record: wake the workers
+            self.message_queue.wake()
+        else:
+            self.message_queue.put(message)
         self._autostart()
         return None
 
-    def rows_with_record(self, message: JobMessage, database: Database) -> Sequence[object]:
-        """The queue's row, written with the job's record when the queue is in its database
-        (unless a subclass has a ``submit``, or a queue ``put``, of its own: that one is
-        called)."""
-        if self._database is None or self._database is not database:
-            return ()
-        queue = self.message_queue
-        if type(self).submit is not EmbeddedWorkerPool.submit or type(queue).put is not (
-            MessageQueue.put
-        ):
-            return ()
-        return [queue.row_of(message)]
-
-    def submitted_with_record(self, message: JobMessage) -> str | None:
-        self.message_queue.wake()
-        self._autostart()
-        return None
+    def _queue_with_record(self, connection: Connection, message: JobMessage) -> None:
+        """Write the job's row in the queue, in the transaction that records the job."""
+        self.message_queue.put_within(connection, message)
+        self._queued.job_id = message.job_id
 
     def _autostart(self) -> None:
         with self._lock:

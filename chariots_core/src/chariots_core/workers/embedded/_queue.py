@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, or_, select, update
 
 from chariots_core.database import Database, utc_now
 from chariots_core.jobs import JobMessage
@@ -42,24 +42,30 @@ class MessageQueue:
         self.database = database
         self.name = name
 
-    def row_of(self, message: JobMessage) -> QueuedMessage:
+    def values_of(self, message: JobMessage) -> dict[str, Any]:
         """The queue's row for the message, available after its ``delay`` option, with its
-        ``priority`` (for :meth:`put`, or to write with the job's record)."""
+        ``priority``."""
         delay = message.options.delay or 0.0
-        return QueuedMessage(
-            job_id=message.job_id,
-            queue=self.name,
-            message=message.to_json(),
-            priority=message.options.priority,
-            available_at=utc_now() + timedelta(seconds=delay),
-        )
+        return {
+            "job_id": message.job_id,
+            "queue": self.name,
+            "message": message.to_json(),
+            "priority": message.options.priority,
+            "available_at": utc_now() + timedelta(seconds=delay),
+        }
 
     def put(self, message: JobMessage) -> None:
         """Add the message, available after its ``delay`` option, with its ``priority``."""
         self.database.ensure_created()
-        with self.database.session() as session:
-            session.add(self.row_of(message))
+        with self.database.connection() as connection:
+            self.put_within(connection, message)
         self.wake()
+
+    def put_within(self, connection: Connection, message: JobMessage) -> None:
+        """Add the message in a transaction of the queue's database that another write holds
+        open (the job's record: one write for both); the caller wakes the workers once it is
+        committed (:meth:`wake`)."""
+        connection.execute(_INSERT_SQL, self.values_of(message))
 
     def wake(self) -> None:
         """Wake the workers idle on the queue (a message was put): this process's at once,
@@ -199,6 +205,7 @@ _TAKE = {
     for over in (False, True)
 }
 _TAKE_RETURNING = {over: take.returning(_Q.c.message) for over, take in _TAKE.items()}
+_INSERT_SQL = insert(_Q)
 _MESSAGE_SQL = select(_Q.c.message).where(_Q.c.id == bindparam("p_row"))
 _DELETE_SQL = delete(_Q).where(
     _Q.c.id == bindparam("p_row"), _Q.c.taken_by == bindparam("p_worker")

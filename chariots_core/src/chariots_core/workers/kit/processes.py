@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from chariots_core.errors import WorkerPoolError
+from chariots_core.workers._apps import lose_jobs_of_workers
 from chariots_core.workers.kit.forking import fork_context, prepare_fork, stop_when_orphaned
 
 __all__ = [
@@ -106,17 +107,7 @@ def descendants(pid: int) -> list[int]:
 def lose_jobs_of_process(pid: int, native_status: str = "worker killed") -> None:
     """Mark lost now the running jobs of the worker process ``pid`` of this host, in the job
     stores of the apps registered here (a process this one killed cannot record its end)."""
-    from chariots_core.workers._apps import registered_apps
-
-    prefix = f"{socket.gethostname()}:{pid}:"
-    stores = {
-        id(app.job_store.database): app.job_store for app in registered_apps() if app.job_store
-    }
-    for store in stores.values():
-        try:
-            store.lose_jobs_of(prefix, native_status)
-        except Exception as error:  # its heartbeat goes stale: the job is found lost later
-            logger.warning("could not mark the jobs of pid %s lost in %r: %s", pid, store, error)
+    lose_jobs_of_workers(f"{socket.gethostname()}:{pid}:", native_status)
 
 
 def kill_tree(pid: int) -> None:

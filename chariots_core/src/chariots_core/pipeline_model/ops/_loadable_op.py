@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 
-from chariots_core.pipelines.ops._base_op import BaseOp
+from chariots_core.pipeline_model.ops._base_op import BaseOp
 from chariots_core.versioning import Version
 
 

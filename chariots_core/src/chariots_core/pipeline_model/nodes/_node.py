@@ -8,13 +8,17 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 from chariots_core.errors import PipelineGraphError, VersionError
-from chariots_core.pipelines.nodes._reserved import PIPELINE_INPUT, PIPELINE_OUTPUT, ReservedNodes
-from chariots_core.pipelines.ops import BaseOp, LoadableOp
+from chariots_core.pipeline_model.nodes._reserved import (
+    PIPELINE_INPUT,
+    PIPELINE_OUTPUT,
+    ReservedNodes,
+)
+from chariots_core.pipeline_model.ops import BaseOp, LoadableOp
 from chariots_core.versioning import Version
 
 if TYPE_CHECKING:
     from chariots_core.op_store import BaseOpStoreClient, SavedOpVersion
-    from chariots_core.pipelines._pipeline import Pipeline
+    from chariots_core.pipeline_model._pipeline import Pipeline
 
 NodeInput = Union[str, "Node", ReservedNodes]
 
@@ -37,7 +41,7 @@ class Node:
         input_nodes: Sequence[NodeInput] | NodeInput | None = None,
         output_nodes: Sequence[str | ReservedNodes] | str | ReservedNodes | None = None,
     ) -> None:
-        from chariots_core.pipelines._pipeline import Pipeline
+        from chariots_core.pipeline_model._pipeline import Pipeline
 
         if not isinstance(op, BaseOp | Pipeline):
             raise TypeError(f"a Node wraps a BaseOp or a Pipeline, not {op!r}")
@@ -95,7 +99,7 @@ class Node:
         """Run the op (or the inner pipeline, with a sequential runner) on ``args``."""
         if isinstance(self._op, BaseOp):
             return self._op.execute_with_all_callbacks(args)
-        from chariots_core.pipelines.runners import SequentialRunner
+        from chariots_core.pipeline_model.runners import SequentialRunner
 
         return SequentialRunner().run(self._op, self.pipeline_input(args))
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from chariots_core.pipelines import Pipeline
-    from chariots_core.pipelines.callbacks import PipelineCallback
+    from chariots_core.pipeline_model import Pipeline
+    from chariots_core.pipeline_model.callbacks import PipelineCallback
 
 
 class BaseRunner(ABC):

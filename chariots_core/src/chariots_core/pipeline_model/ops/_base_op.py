@@ -6,7 +6,7 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from chariots_core.pipelines.callbacks import OpCallBack
+from chariots_core.pipeline_model.callbacks import OpCallBack
 from chariots_core.versioning import Version, VersionedMeta
 
 

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from chariots_core.errors import PipelineGraphError, VersionError
-from chariots_core.pipelines._graph import resolve_graph, upstream_edges
-from chariots_core.pipelines.callbacks import PipelineCallback
-from chariots_core.pipelines.nodes import PIPELINE_INPUT, PIPELINE_OUTPUT, Node
-from chariots_core.pipelines.ops import LoadableOp
+from chariots_core.pipeline_model._graph import resolve_graph, upstream_edges
+from chariots_core.pipeline_model.callbacks import PipelineCallback
+from chariots_core.pipeline_model.nodes import PIPELINE_INPUT, PIPELINE_OUTPUT, Node
+from chariots_core.pipeline_model.ops import LoadableOp
 from chariots_core.versioning import Version
 
 if TYPE_CHECKING:

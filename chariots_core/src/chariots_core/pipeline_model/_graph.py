@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chariots_core.errors import PipelineGraphError
-from chariots_core.pipelines.nodes import PIPELINE_INPUT, PIPELINE_OUTPUT, Node
+from chariots_core.pipeline_model.nodes import PIPELINE_INPUT, PIPELINE_OUTPUT, Node
 
 
 def resolve_graph(pipeline_name: str, nodes: Sequence[Node]) -> list[Node]:

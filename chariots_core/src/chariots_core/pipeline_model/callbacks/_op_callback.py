@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from chariots_core.pipelines.ops import BaseOp
+    from chariots_core.pipeline_model.ops import BaseOp
 
 
 class OpCallBack:

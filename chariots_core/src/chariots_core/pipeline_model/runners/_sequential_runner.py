@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from chariots_core.pipelines.nodes import PIPELINE_INPUT, PIPELINE_OUTPUT
-from chariots_core.pipelines.runners._base_runner import BaseRunner
+from chariots_core.pipeline_model.nodes import PIPELINE_INPUT, PIPELINE_OUTPUT
+from chariots_core.pipeline_model.runners._base_runner import BaseRunner
 
 if TYPE_CHECKING:
-    from chariots_core.pipelines import Pipeline
-    from chariots_core.pipelines.callbacks import PipelineCallback
+    from chariots_core.pipeline_model import Pipeline
+    from chariots_core.pipeline_model.callbacks import PipelineCallback
 
 
 class SequentialRunner(BaseRunner):

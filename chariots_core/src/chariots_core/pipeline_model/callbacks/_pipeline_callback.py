@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from chariots_core.pipelines import Pipeline
-    from chariots_core.pipelines.nodes import Node
+    from chariots_core.pipeline_model import Pipeline
+    from chariots_core.pipeline_model.nodes import Node
 
 
 class PipelineCallback:
