@@ -40,6 +40,7 @@ from chariots_core.pipelines._use_worker import should_use_worker
 from chariots_core.pipelines.callbacks import PipelineCallback
 from chariots_core.pipelines.runners import BaseRunner, SequentialRunner
 from chariots_core.workers._apps import register_app
+from chariots_core.workers._submitted import submitted_status
 
 if TYPE_CHECKING:
     from chariots_core.database import Database
@@ -258,7 +259,9 @@ class PipelinesServer(JsonApiServer):
             with_rows=rows,
         )
         try:
-            native_status = pool.submitted_with_record(message) if rows else pool.submit(message)
+            native_status = submitted_status(
+                pool, pool.submitted_with_record(message) if rows else pool.submit(message)
+            )
         except Exception as error:
             store.fail_unstarted(
                 job.id, {"type": type(error).__name__, "message": str(error), "traceback": None}

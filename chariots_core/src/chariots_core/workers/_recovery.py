@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from chariots_core.jobs import JobMessage, JobStore
 from chariots_core.workers._base_pool import BaseWorkerPool
+from chariots_core.workers._submitted import submitted_status
 
 __all__ = ["MAX_RESUBMITS", "JobRecovery", "Recovered", "recover_jobs"]
 
@@ -52,6 +53,8 @@ def recover_jobs(store: JobStore, pool: BaseWorkerPool, *, limit: int = 100) -> 
     are due to be sent again (their worker died) or that the pool no longer holds."""
     recovered = Recovered()
     recovered.requeued, recovered.lost = store.requeue_stale()
+    if not store.resend_messages:  # the broker alone delivers (see JobStore.resend_messages)
+        return recovered
     # a pool that cannot tell whether it holds a message is not asked about waiting jobs
     can_tell = type(pool).holds_message is not BaseWorkerPool.holds_message
     for check in store.queued_to_check(limit, stuck=can_tell):
@@ -73,7 +76,7 @@ def recover_jobs(store: JobStore, pool: BaseWorkerPool, *, limit: int = 100) -> 
         if not store.take_resend(check.id, check.resubmits):
             continue  # another recovery (or a worker's claim) got there first
         try:
-            native_status = pool.submit(JobMessage.from_json(check.message))
+            native_status = submitted_status(pool, pool.submit(JobMessage.from_json(check.message)))
         except Exception as error:  # the next check, stuck_after from now, tries again
             logger.warning("could not send job %s's message again: %s", check.id, error)
             continue
