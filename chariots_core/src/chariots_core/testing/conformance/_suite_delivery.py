@@ -285,9 +285,9 @@ class DeliveryTests(ConformanceFixtures):
         worker``), a job with a retry whose worker is killed runs again on a worker that was
         already listening, within the heartbeat timeout plus :data:`REDELIVERY_GRACE` seconds of
         the kill: only the broker can have given its message back."""
-        app.job_store.resend_messages = False  # type: ignore[union-attr]
-        monkeypatch.setenv(BROKER_ONLY_ENV, "1")  # the `chariots worker` processes' apps
         harness = Harness(app, client, app_home, 1, self.job_timeout)
+        harness.store.resend_messages = False  # this process's server
+        monkeypatch.setenv(BROKER_ONLY_ENV, "1")  # the `chariots worker` processes' apps
         pool = harness.pool
 
         def another_worker_listens() -> None:
