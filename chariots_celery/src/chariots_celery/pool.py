@@ -92,7 +92,7 @@ class CeleryWorkerPool(BaseWorkerPool):
         options = self.celery_app.conf.broker_transport_options or {}
         self.redis_steps = sorted(set(options.get("priority_steps", REDIS_PRIORITY_STEPS)))
         vars(self)["capabilities"] = CAPABILITIES_BY_TRANSPORT.get(self.transport, frozenset()) - (
-            {Capability.priority} if len(self.priorities) < 2 else set()
+            {Capability.priority} if len({*map(self.broker_priority, (-10, 0, 10))}) < 3 else set()
         )
         self.background_workers = kit.BackgroundWorkers("chariots-celery-worker")
         self.url: str | None = None

@@ -127,6 +127,50 @@ class SleepsOutDelays(EmbeddedWorkerPool):
         )
 
 
+class TwoLevelQueue(MessageQueue):
+    """Tells two priorities apart: above 0, and the rest."""
+
+    def row_of(self, message):
+        row = super().row_of(message)
+        row.priority = 1 if row.priority > 0 else 0
+        return row
+
+
+class TwoPriorities(EmbeddedWorkerPool):
+    """Declares priority, with two levels only."""
+
+    @property
+    def message_queue(self):
+        return TwoLevelQueue(self.database, self.queue)
+
+
+class ForgetsDeadWorkers(MessageQueue):
+    """Drops the message of a dead worker instead of giving it to another."""
+
+    def take(self, worker_id, live_since):
+        taken = super().take(worker_id, live_since)
+        if taken is not None and taken.taken_from is not None:
+            self.delete(taken.row_id, worker_id)
+            return None
+        return taken
+
+
+class NeverRedelivers(EmbeddedWorkerPool):
+    """Declares redelivery, but never gives a dead worker's message back."""
+
+    @property
+    def message_queue(self):
+        return ForgetsDeadWorkers(self.database, self.queue)
+
+
+class AnswersANumber(EmbeddedWorkerPool):
+    """submit() returns a number, not the backend's name for the job's state."""
+
+    def submit(self, message):
+        super().submit(message)
+        return 7
+
+
 class StopsWithoutWaiting(EmbeddedWorkerPool):
     """stop_workers() returns at once, its workers still in their jobs."""
 
@@ -404,6 +448,20 @@ def test_the_command_line_runs_the_suite_on_a_named_pool_with_known_gaps(
             "returned the job was job * (pause_then_touch): running*",
         ),
         (
+            "TwoPriorities",
+            "test_higher_priority_jobs_start_first",
+            "*the pool declares priority: with one worker free, queued jobs of priorities 10, 0, "
+            "-10 (2 each, submitted lowest first) should start highest first; their priorities in "
+            "the order they started: [[]10, 10, -10, -10, 0, 0[]]*",
+        ),
+        (
+            "AnswersANumber",
+            "test_submit_answers_a_string_or_none",
+            "*the server refused what the pool's submit() returned: the worker pool (*) refused "
+            "job *: WorkerPoolError: test_pool.AnswersANumber.submit() returned 7 (type int): a "
+            "pool's submit must return the backend's name for the job's state (a str) or None*",
+        ),
+        (
             "RunWorkerDoesNothing",
             "test_chariots_worker_runs_jobs_and_stops_gracefully_on_sigterm",
             "*`chariots worker --pool test_pool:RunWorkerDoesNothing --concurrency 2` exited "
@@ -440,12 +498,62 @@ def test_a_pool_whose_description_shows_its_password_fails(pytester: pytest.Pyte
             @pytest.fixture
             def worker_pool_url(self):
                 return "embedded+postgresql://chariots@127.0.0.1:5432/test?mode=thread"
+
+        class TestNoHost(Base):
+            pool_class = ShowsPassword
+
+            @pytest.fixture
+            def worker_pool_url(self):
+                return "embedded://?mode=thread"
         """,
         "test_pool.py::TestShowsPassword::test_describe_never_shows_a_password",
+        "test_pool.py::TestNoHost::test_describe_never_shows_a_password",
     )
+    result.assert_outcomes(failed=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*describe(), repr(), str() of a pool built from a URL with a password show the "
+            "password: {'describe()': 'broken pool on embedded+postgresql://chariots:chariots-"
+            "secret-*@127.0.0.1:5432/test?mode=thread'*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "SKIPPED*the pool's URL form ('embedded://?mode=thread') names no host, so it "
+            "carries no password: nothing for describe() to hide",
+        ]
+    )
+
+
+def test_a_pool_whose_broker_never_gives_a_dead_worker_s_message_back_fails_on_redelivery(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run_suite(
+        pytester,
+        """
+        class TestNeverRedelivers(Base):
+            pool_class = NeverRedelivers
+            job_timeout = 30.0  # a `chariots worker` starting on a loaded machine
+
+            @pytest.fixture
+            def worker_pool_url(self):
+                return "test_pool:NeverRedelivers"
+        """,
+        "test_pool.py::TestNeverRedelivers::"
+        "test_the_broker_gives_a_dead_worker_s_message_back_by_itself",
+    )
+    # with the core's resend off, nothing but the broker could run the killed worker's job again:
+    # it stays queued
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        ["*describe() or repr() of a pool built from a URL with a password shows it*"]
+        [
+            "*the pool declares redelivery, but with the core's resend off its broker did not "
+            "give the killed worker's message back to the worker listening within 8s of the "
+            "kill (the heartbeat timeout, 3s, + 5s): the job never ran again: job * (gated): "
+            "queued*",
+            "*this test proves the capability redelivery, which the pool declares: the pool "
+            "over-claims it*",
+        ]
     )
 
 

@@ -150,3 +150,19 @@ def test_a_pool_that_cannot_tell_is_not_asked_about_waiting_jobs_again(
         assert app.get_job(job.id).status is JobStatus.queued
     finally:
         app.op_store_client.close()
+
+
+def test_with_resend_off_recovery_sends_no_message_again(
+    app: PipelinesServer, pool: EmbeddedWorkerPool
+) -> None:
+    store = store_of(app)
+    store.resend_messages = False  # as the conformance suite proving `redelivery` sets it
+    job = app.submit_job("add_one", 1)
+    lose_message(pool, job)
+    eventually(lambda: store.queued_to_check(), what="the job queued long enough")
+
+    recovered = recover_jobs(store, pool)
+
+    assert (recovered.resent, recovered.held, recovered.lost) == (0, 0, 0)
+    assert not pool.holds_message(job.id)
+    assert app.get_job(job.id).status is JobStatus.queued

@@ -80,6 +80,11 @@ class JobStore:
     #: database's doorbell not come)
     poll_first = 0.005
     poll_max = 0.1
+    #: whether the core's recovery sends a queued job's message again (a dead worker's job, or
+    #: one its broker no longer holds: see :func:`chariots_core.workers.recover_jobs`). Off, it
+    #: still ends dead workers' runs, but only the broker delivers: the conformance suite turns
+    #: it off to prove that a pool declaring ``redelivery`` gets a dead worker's message back.
+    resend_messages = True
 
     def __init__(
         self,

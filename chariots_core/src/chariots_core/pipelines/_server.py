@@ -47,6 +47,7 @@ from chariots_core.workers import (
     lifecycle_hooks,
     register_app,
 )
+from chariots_core.workers._submitted import submitted_status
 
 if TYPE_CHECKING:
     from chariots_core.database import Database
@@ -256,7 +257,7 @@ class PipelinesServer(JsonApiServer):
         upfront = pool.native_status_on_submit(message)
         job = store.create_for(message, native_status=upfront, queued_by=pool)
         try:
-            native_status = pool.submit(message)
+            native_status = submitted_status(pool, pool.submit(message))
         except Exception as error:
             store.fail_unstarted(
                 job.id, {"type": type(error).__name__, "message": str(error), "traceback": None}

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from chariots_core.jobs import JobMessage, JobStore
 from chariots_core.workers._base_pool import BaseWorkerPool
+from chariots_core.workers._submitted import submitted_status
 
 __all__ = ["MAX_RESUBMITS", "JobRecovery", "Recovered", "recover_jobs"]
 
@@ -57,6 +58,8 @@ def recover_jobs(
     time and no longer held by the pool (see :meth:`BaseWorkerPool.holds_message`)."""
     recovered = Recovered()
     recovered.requeued, recovered.lost = store.requeue_stale()
+    if not store.resend_messages:  # the broker alone delivers (see JobStore.resend_messages)
+        return recovered
     for check in store.queued_to_check(limit, stuck=stuck):
         held = _holds(pool, check.id)
         if held is True or (held is None and not check.resend):
@@ -77,7 +80,7 @@ def recover_jobs(
         if not store.take_resend(check.id, check.resubmits):
             continue  # another recovery (or a worker's claim) got there first
         try:
-            native_status = pool.submit(JobMessage.from_json(check.message))
+            native_status = submitted_status(pool, pool.submit(JobMessage.from_json(check.message)))
         except Exception as error:  # the next check, stuck_after from now, tries again
             logger.warning("could not send job %s's message again: %s", check.id, error)
             continue

@@ -17,6 +17,9 @@ from chariots_core.workers import Capability
 
 #: slack allowed when comparing timestamps the job store recorded (clock reads, rounding)
 CLOCK_SLACK = 0.05
+#: the priorities a pool declaring ``priority`` must tell apart (it may group those between, and
+#: clamp those beyond), and how many jobs of each the priority test queues
+PRIORITY_LEVELS, JOBS_PER_LEVEL = (-10, 0, 10), 2
 #: seconds the ticks of a timed-out job are watched, and how many may still land meanwhile
 TICKS_WATCHED, TICKS_IN_FLIGHT = 1.0, 2
 
@@ -219,21 +222,26 @@ class ControlTests(ConformanceFixtures):
 
     @requires(Capability.priority)
     def test_higher_priority_jobs_start_first(self, harness: Harness) -> None:
-        """Among queued jobs, those of higher ``priority`` start first."""
+        """Among queued jobs, those of higher ``priority`` start first, over the range a pool
+        declaring ``priority`` honours (:data:`PRIORITY_LEVELS`: -10, 0 and 10 told apart);
+        the jobs are submitted lowest first, so that a pool with fewer levels fails."""
+        levels = sorted(PRIORITY_LEVELS)
         with harness.occupied_workers() as occupation:
-            low = [harness.submit("echo", f"low {index}", priority=0) for index in range(3)]
-            high = [harness.submit("echo", f"high {index}", priority=10) for index in range(3)]
+            queued = [
+                harness.submit("echo", [level, index], priority=level)
+                for level in levels
+                for index in range(JOBS_PER_LEVEL)
+            ]
             occupation.release_one()
             finished: list[Job] = [
                 harness.wait(job, "the pool declares priority: queued jobs should run")
-                for job in low + high
+                for job in queued
             ]
         order = sorted(finished, key=lambda job: (job.started_at is None, job.started_at))
-        names = [str(job.result) for job in order]
-        first_low = min(index for index, name in enumerate(names) if name.startswith("low"))
-        last_high = max(index for index, name in enumerate(names) if name.startswith("high"))
-        assert last_high < first_low, (
-            "the pool declares priority: with one worker free, the 3 jobs of priority 10 should "
-            f"start before the 3 of priority 0 submitted before them; they started in the order "
-            f"{names}"
+        started = [job.result[0] for job in order]  # echo gave back [priority, index]
+        assert started == sorted(started, reverse=True), (
+            f"the pool declares priority: with one worker free, queued jobs of priorities "
+            f"{', '.join(map(str, reversed(levels)))} ({JOBS_PER_LEVEL} each, submitted lowest "
+            f"first) should start highest first; their priorities in the order they started: "
+            f"{started}"
         )

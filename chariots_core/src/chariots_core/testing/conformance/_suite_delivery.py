@@ -22,10 +22,17 @@ from chariots_core.testing.conformance._harness import (
     wait_until,
 )
 from chariots_core.testing.conformance._kill import KillWorker
+from chariots_core.testing.conformance._markers import requires
+from chariots_core.testing.conformance.app import BROKER_ONLY_ENV
 from chariots_core.workers import BaseWorkerPool, Capability
 
 #: how many jobs the exactly-once test submits
 MANY_JOBS = 200
+#: seconds past the heartbeat timeout within which a broker declaring ``redelivery`` gives a
+#: killed worker's message back and the job runs again (the guide states it). Measured: the
+#: embedded pool, Celery and Dramatiq on RabbitMQ ran the job again 3.0-3.1 s after the kill,
+#: with the suite's heartbeat timeout of 3 s
+REDELIVERY_GRACE = 5.0
 
 
 def _tokens(log: Path) -> set[int]:
@@ -154,8 +161,10 @@ class DeliveryTests(ConformanceFixtures):
         command_line_worker: Callable[[int], CommandLineWorker],
         kill_worker: KillWorker,
         retries: int,
+        before_kill: Callable[[], None] | None = None,
     ) -> Job:
-        """A gated job taken by a ``chariots worker`` process, which is then killed."""
+        """A gated job taken by a ``chariots worker`` process, which is then killed (after
+        ``before_kill``, called once the job runs)."""
         redelivery = Capability.redelivery in harness.pool.capabilities
         command_line_worker(1)
         gate = harness.gate()
@@ -170,6 +179,8 @@ class DeliveryTests(ConformanceFixtures):
             lambda found: found.status is JobStatus.running and found.worker_id is not None,
             "a job that reached its first node should read running, with its worker",
         )
+        if before_kill is not None:
+            before_kill()
         unproven = None
         try:
             kill_worker(running)
@@ -197,7 +208,8 @@ class DeliveryTests(ConformanceFixtures):
     ) -> None:
         """A job with a retry whose worker (a ``chariots worker`` process) dies reads
         ``queued`` (never ``lost``: it is not over) and runs again on another worker, within
-        the heartbeat timeout and a bounded delay, whether or not the broker redelivers."""
+        the heartbeat timeout and a bounded delay: the core's recovery sends its message again
+        when the broker does not give it back (``redelivery`` is proven on its own below)."""
         harness = Harness(app, client, app_home, 1, self.job_timeout)
         job = self._job_of_a_killed_worker(harness, command_line_worker, kill_worker, 1)
         timeout = harness.store.heartbeat_timeout + harness.job_timeout
@@ -257,4 +269,54 @@ class DeliveryTests(ConformanceFixtures):
         again = harness.get(job.id)
         assert (again.status, again.attempts) == (JobStatus.lost, 1), (
             f"a lost job is over: it must not run again: {describe_job(again)}"
+        )
+
+    @requires(Capability.redelivery)
+    def test_the_broker_gives_a_dead_worker_s_message_back_by_itself(
+        self,
+        app: PipelinesServer,
+        client: TestPipelinesClient,
+        app_home: Path,
+        command_line_worker: Callable[[int], CommandLineWorker],
+        kill_worker: KillWorker,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """With the core's resend off (in this process's server and in every ``chariots
+        worker``), a job with a retry whose worker is killed runs again on a worker that was
+        already listening, within the heartbeat timeout plus :data:`REDELIVERY_GRACE` seconds of
+        the kill: only the broker can have given its message back."""
+        harness = Harness(app, client, app_home, 1, self.job_timeout)
+        harness.store.resend_messages = False  # this process's server
+        monkeypatch.setenv(BROKER_ONLY_ENV, "1")  # the `chariots worker` processes' apps
+        pool = harness.pool
+
+        def another_worker_listens() -> None:
+            expected = pool.n_workers + 1
+            pool.start_workers(1)
+            wait_until(
+                lambda: pool.n_workers >= expected,
+                harness.job_timeout,
+                lambda: f"start_workers(1) should add a worker: n_workers says {pool.n_workers}",
+            )
+
+        try:
+            job = self._job_of_a_killed_worker(
+                harness, command_line_worker, kill_worker, 1, another_worker_listens
+            )
+            heartbeat_timeout = harness.store.heartbeat_timeout
+            bound = heartbeat_timeout + REDELIVERY_GRACE
+            final = harness.wait_for(
+                job,
+                lambda found: found.status.is_finished,
+                f"the pool declares redelivery, but with the core's resend off its broker did not "
+                f"give the killed worker's message back to the worker listening within {bound:g}s "
+                f"of the kill (the heartbeat timeout, {heartbeat_timeout:g}s, + "
+                f"{REDELIVERY_GRACE:g}s): the job never ran again",
+                timeout=bound,
+            )
+        finally:
+            pool.stop_workers(timeout=harness.job_timeout)
+        assert (final.status, final.attempts, final.result) == (JobStatus.done, 2, 7), (
+            "the pool declares redelivery: the killed worker's job, given back by the broker, "
+            f"should have run again (2 attempts) and given its value: {describe_job(final)}"
         )

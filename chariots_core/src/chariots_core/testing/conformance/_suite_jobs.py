@@ -3,7 +3,9 @@ anywhere; not found; expired."""
 
 from __future__ import annotations
 
-from chariots_core.errors import JobExpired, JobNotFound
+import pytest
+
+from chariots_core.errors import JobExpired, JobNotFound, WorkerPoolError
 from chariots_core.jobs import JobStatus
 from chariots_core.pipelines import PipelinesServer
 from chariots_core.testing._pipelines_client import TestPipelinesClient
@@ -87,6 +89,21 @@ class JobTests(ConformanceFixtures):
         )
         assert (response.error or {}).get("type") == "ConformanceFailure", (
             f"fetched over HTTP, a failed job's error should name its type: {response.error}"
+        )
+
+    def test_submit_answers_a_string_or_none(self, harness: Harness) -> None:
+        """``submit`` returns the backend's name for the job's state (a ``str``) or ``None``:
+        the core records it as the job's native status, and refuses anything else (the server
+        then fails the job and answers an error naming the pool)."""
+        try:
+            job = harness.submit("echo", "its native status")
+        except WorkerPoolError as error:
+            pytest.fail(
+                f"the server refused what the pool's submit() returned: {error}", pytrace=False
+            )
+        done = harness.wait(job, "a job should run")
+        assert (done.status, done.result) == (JobStatus.done, "its native status"), (
+            f"the job should end done with its value: {describe_job(done)}"
         )
 
     def test_job_is_answered_by_a_second_pool_instance_and_server(

@@ -6,7 +6,7 @@ import functools
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 
@@ -133,20 +133,53 @@ class WorkerTests(ConformanceFixtures):
     def test_describe_never_shows_a_password(
         self, worker_pool: BaseWorkerPool, worker_pool_url: str | None
     ) -> None:
-        """``describe()`` (and ``repr``), printed by ``chariots worker`` and in logs, never show
-        the password of the URL the pool was built from."""
-        parts = urlsplit(worker_pool_url or "")
-        if not parts.hostname:
-            pytest.skip(f"the pool's URL ({worker_pool_url!r}) names no host to hold a password")
+        """``describe()``, ``repr`` and ``str`` (printed by ``chariots worker`` and in logs) of
+        a pool built from ``worker_pool_url`` with a password put in it never show the
+        password; nor does the error of a pool that refuses such a URL."""
         secret = f"chariots-secret-{uuid.uuid4().hex[:8]}"
-        host = parts.hostname + (f":{parts.port}" if parts.port else "")
-        netloc = f"{parts.username or 'chariots'}:{secret}@{host}"
-        url = urlunsplit(parts._replace(netloc=netloc))
-        pool = type(worker_pool).from_url(url)
+        url = url_with_password(worker_pool_url, secret)
+        kind = type(worker_pool)
         try:
-            shown = f"{pool.describe()}\n{pool!r}"
+            pool = kind.from_url(url)
+        except Exception as error:
+            text = f"{type(error).__name__}: {error}"
+            assert secret not in text, (
+                f"{kind.__name__}.from_url refused a URL with a password with an error that "
+                f"shows the password: {text!r}"
+            )
+            pytest.skip(f"{kind.__name__}.from_url refuses a URL with a password: {text}")
+        try:
+            shown = {"describe()": pool.describe(), "repr()": repr(pool), "str()": str(pool)}
         finally:
             pool.close()
-        assert secret not in shown, (
-            f"describe() or repr() of a pool built from a URL with a password shows it: {shown!r}"
+        leaks = [name for name, text in shown.items() if secret in text]
+        assert not leaks, (
+            f"{', '.join(leaks)} of a pool built from a URL with a password show the "
+            f"password: {shown}"
         )
+
+
+def url_with_password(url: str | None, secret: str) -> str:
+    """``url`` with ``secret`` as its password (its user kept, else ``chariots``); skips the
+    test, saying why, when ``url`` is no URL with a host to hold a password."""
+    if url is None:
+        pytest.skip(
+            "the test class gives no `worker_pool_url`: the suite builds a pool from it, with a "
+            "password put in, to prove that describe() hides the password"
+        )
+    parts = urlsplit(url)
+    if "://" not in url:
+        pytest.skip(
+            f"the pool's `worker_pool_url` ({url!r}) is a backend name or class path, not a URL "
+            "that could carry a password: give the test class a URL of the pool to prove that "
+            "describe() hides a password"
+        )
+    if not parts.hostname:
+        pytest.skip(
+            f"the pool's URL form ({url!r}) names no host, so it carries no password: nothing "
+            "for describe() to hide"
+        )
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    user = quote(parts.username or "chariots", safe="")
+    netloc = f"{user}:{secret}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))

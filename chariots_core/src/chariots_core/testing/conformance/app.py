@@ -4,7 +4,8 @@ The suite builds the app in the test process with :func:`build_app`. A pool whos
 other processes finds the same app by name: the app is importable as
 ``chariots_core.testing.conformance.app:app`` and built from the environment variables the suite
 sets (``CHARIOTS_CONFORMANCE_HOME``: the folder holding its op store and job store;
-``CHARIOTS_CONFORMANCE_HEARTBEAT_TIMEOUT``), so that::
+``CHARIOTS_CONFORMANCE_HEARTBEAT_TIMEOUT``; ``CHARIOTS_CONFORMANCE_BROKER_ONLY``: when set, the
+core's recovery sends no message again, so that only the broker delivers), so that::
 
     chariots worker --app chariots_core.testing.conformance.app:app --pool URL
 
@@ -47,6 +48,9 @@ APP_NAME = __name__
 HOME_ENV = "CHARIOTS_CONFORMANCE_HOME"
 #: the heartbeat timeout (seconds) of the app's job store
 HEARTBEAT_TIMEOUT_ENV = "CHARIOTS_CONFORMANCE_HEARTBEAT_TIMEOUT"
+#: set (to anything but empty) by the test of ``redelivery``: the app's job store sends no
+#: message again (:attr:`~chariots_core.jobs.JobStore.resend_messages` off), in every process
+BROKER_ONLY_ENV = "CHARIOTS_CONFORMANCE_BROKER_ONLY"
 #: the heartbeat timeout the suite uses unless a test class says otherwise
 DEFAULT_HEARTBEAT_TIMEOUT = 3.0
 
@@ -113,12 +117,14 @@ def build_app(
     op_store_client: BaseOpStoreClient | None = None,
     heartbeat_timeout: float = DEFAULT_HEARTBEAT_TIMEOUT,
     use_workers: bool | None = None,
+    resend_messages: bool = True,
 ) -> PipelinesServer:
     """The suite's app on the folder ``home``: an op store (and its job store) in
     ``home/op_store``, the lifecycle recorder writing to ``home/lifecycle.log``.
 
     Two apps built on one folder (in one process or in two) share their stores: a job submitted
-    through one is answered for by the other.
+    through one is answered for by the other. ``resend_messages=False``: the core's recovery
+    sends no message again (only the broker delivers).
     """
     home = Path(home)
     home.mkdir(parents=True, exist_ok=True)
@@ -126,7 +132,7 @@ def build_app(
         op_store_client = TestOpStoreClient(home / "op_store")
     RECORDER.log = home / "lifecycle.log"
     register_observer(RECORDER)
-    return PipelinesServer(
+    server = PipelinesServer(
         conformance_pipelines(),
         op_store_client=op_store_client,
         import_name=APP_NAME,
@@ -134,6 +140,9 @@ def build_app(
         use_workers=use_workers,
         heartbeat_timeout=heartbeat_timeout,
     )
+    if server.job_store is not None:
+        server.job_store.resend_messages = resend_messages
+    return server
 
 
 _lock = threading.Lock()
@@ -152,7 +161,8 @@ def app_from_environment() -> PipelinesServer:
                     "names (the suite's `app` fixture sets it for the processes a test starts)"
                 )
             timeout = float(os.environ.get(HEARTBEAT_TIMEOUT_ENV, DEFAULT_HEARTBEAT_TIMEOUT))
-            _from_environment = build_app(home, heartbeat_timeout=timeout)
+            resend = not os.environ.get(BROKER_ONLY_ENV)
+            _from_environment = build_app(home, heartbeat_timeout=timeout, resend_messages=resend)
         return _from_environment
 
 
