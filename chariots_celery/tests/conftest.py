@@ -23,31 +23,17 @@ from kombu import Connection
 from redis import Redis
 
 
-def _use_the_installed_chariots_celery() -> None:
-    """Undo pytest taking the distribution folder ``chariots_celery/`` for the package (with
-    ``--import-mode=importlib`` it may make up a namespace package of that name)."""
-    package = sys.modules.get("chariots_celery")
-    if package is None or getattr(package, "__file__", None) is not None:
-        return
-    del sys.modules["chariots_celery"]
-    real_package = importlib.import_module("chariots_celery")
-    tests_package = sys.modules.get("chariots_celery.tests")
-    if tests_package is not None:
-        real_package.tests = tests_package  # type: ignore[attr-defined]
 
-
-_use_the_installed_chariots_celery()
-
-from chariots_celery import CeleryWorkerPool  # noqa: E402
-from chariots_core.pipelines import PipelinesServer  # noqa: E402
+from chariots_celery import CeleryWorkerPool
+from chariots_core.pipelines import PipelinesServer
 
 #: this folder, on sys.path so that the test app imports by name here and in worker subprocesses
 TESTS_FOLDER = Path(__file__).parent
 if str(TESTS_FOLDER) not in sys.path:
     sys.path.insert(0, str(TESTS_FOLDER))
 
-import celery_test_app  # noqa: E402
-from celery_test_support import CLIWorker  # noqa: E402
+import celery_test_app
+from celery_test_support import CLIWorker
 
 BROKERS = ("redis", "amqp")
 

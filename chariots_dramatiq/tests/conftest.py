@@ -16,32 +16,18 @@ import pytest
 from redis import Redis
 
 
-def _use_the_installed_chariots_dramatiq() -> None:
-    """Undo pytest taking the distribution folder ``chariots_dramatiq/`` for the package (see
-    chariots-rq's conftest: ``--import-mode=importlib`` makes a namespace package of it)."""
-    package = sys.modules.get("chariots_dramatiq")
-    if package is None or getattr(package, "__file__", None) is not None:
-        return
-    del sys.modules["chariots_dramatiq"]
-    real_package = importlib.import_module("chariots_dramatiq")
-    tests_package = sys.modules.get("chariots_dramatiq.tests")
-    if tests_package is not None:
-        real_package.tests = tests_package  # type: ignore[attr-defined]
 
-
-_use_the_installed_chariots_dramatiq()
-
-from chariots_core.pipelines import PipelinesServer  # noqa: E402
-from chariots_core.workers import BaseWorkerPool  # noqa: E402
-from chariots_dramatiq import DramatiqWorkerPool  # noqa: E402
+from chariots_core.pipelines import PipelinesServer
+from chariots_core.workers import BaseWorkerPool
+from chariots_dramatiq import DramatiqWorkerPool
 
 #: this folder, on sys.path so that the test app imports by name here and in worker subprocesses
 TESTS_FOLDER = Path(__file__).parent
 if str(TESTS_FOLDER) not in sys.path:
     sys.path.insert(0, str(TESTS_FOLDER))
 
-import dramatiq_test_app  # noqa: E402
-from dramatiq_test_support import Command  # noqa: E402
+import dramatiq_test_app
+from dramatiq_test_support import Command
 
 
 @pytest.fixture

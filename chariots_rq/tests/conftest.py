@@ -20,35 +20,17 @@ import pytest
 from redis import Redis
 
 
-def _use_the_installed_chariots_rq() -> None:
-    """Undo pytest taking the distribution folder ``chariots_rq/`` for the package.
 
-    With ``--import-mode=importlib`` pytest names this file ``chariots_rq.tests.conftest`` and,
-    when ``chariots_rq`` is not imported yet, makes up the parent from the folder it sees: a
-    namespace package with none of the package's modules. Put the real package back.
-    """
-    package = sys.modules.get("chariots_rq")
-    if package is None or getattr(package, "__file__", None) is not None:
-        return
-    del sys.modules["chariots_rq"]
-    real_package = importlib.import_module("chariots_rq")
-    tests_package = sys.modules.get("chariots_rq.tests")
-    if tests_package is not None:
-        real_package.tests = tests_package  # type: ignore[attr-defined]
-
-
-_use_the_installed_chariots_rq()
-
-from chariots_core.pipelines import PipelinesServer  # noqa: E402
-from chariots_rq import RQWorkerPool  # noqa: E402
+from chariots_core.pipelines import PipelinesServer
+from chariots_rq import RQWorkerPool
 
 #: this folder, on sys.path so that the test app imports by name here and in worker subprocesses
 TESTS_FOLDER = Path(__file__).parent
 if str(TESTS_FOLDER) not in sys.path:
     sys.path.insert(0, str(TESTS_FOLDER))
 
-import rq_test_app  # noqa: E402
-from rq_test_support import FAST_WORKERS, CLIWorker  # noqa: E402
+import rq_test_app
+from rq_test_support import FAST_WORKERS, CLIWorker
 
 
 @pytest.fixture(scope="session")
