@@ -8,11 +8,10 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
-from celery_test_support import DEADLINE
-
 from chariots_celery import CeleryWorkerPool
 from chariots_core.jobs import JobMessage, JobStatus
 from chariots_core.pipelines import PipelinesServer
+from chariots_core.testing.polling import DEADLINE
 
 
 def test_forged_tasks_run_nothing_and_the_worker_goes_on(

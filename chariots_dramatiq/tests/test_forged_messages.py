@@ -10,10 +10,11 @@ from pathlib import Path
 
 import dramatiq
 import pytest
-from dramatiq_test_support import DEADLINE, FAST
+from dramatiq_test_support import FAST
 
 from chariots_core.jobs import JobMessage, JobStatus
 from chariots_core.pipelines import PipelinesServer
+from chariots_core.testing.polling import DEADLINE
 from chariots_dramatiq import DramatiqWorkerPool
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from rq import Callback
 from rq.job import Job as RQJob
-from rq_test_support import DEADLINE
 
 from chariots_core.jobs import JobStatus
 from chariots_core.pipelines import PipelinesServer
+from chariots_core.testing.polling import DEADLINE
 from chariots_rq import RQWorkerPool
 
 
