@@ -9,8 +9,6 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from chariots_celery import CeleryWorkerPool
 from chariots_core.jobs import JobStatus
 from chariots_core.pipelines import PipelinesServer
@@ -60,17 +58,15 @@ def test_chariots_worker_runs_a_celery_worker_of_concurrency_processes(
         assert not Path(f"/proc/{pid}").exists()
 
 
-@pytest.mark.parametrize("broker", ["redis", "amqp"])
 def test_a_teams_own_celery_worker_runs_chariots_jobs(
-    broker: str,
-    request: pytest.FixtureRequest,
-    open_pool: Callable[[str], CeleryWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    chariots_pool_apps: PoolApps,
-    chariots_processes: Processes,
     queue_name: str,
+    pool_url: Callable[..., str],
+    chariots_processes: Processes,
+    open_pool: Callable[[str], CeleryWorkerPool],
+    chariots_pool_apps: PoolApps,
+    make_app: Callable[..., PipelinesServer],
 ) -> None:
-    url = request.getfixturevalue(f"{broker}_pool_url")()
+    url = pool_url()  # on each broker in turn
     pool = open_pool(url)  # the server's side: a pool on the team's broker and queue
     app = make_app(pool)
     options = ["--concurrency", "1", "--loglevel", "INFO", "--without-mingle", "--without-gossip"]

@@ -12,35 +12,28 @@ from chariots_core import workers
 from chariots_core.testing.conformance import PluginPackaging, PluginPackagingTests
 from chariots_core.workers import Capability
 
-#: what the pool honours on every broker
+#: what the pool honours on every broker (and RabbitMQ's redelivery)
 COMMON = frozenset(
-    {
-        Capability.cancel_queued,
-        Capability.delay,
-        Capability.interrupt_running,
-        Capability.priority,
-        Capability.retries,
-        Capability.timeouts,
-    }
-)
+    {Capability.cancel_queued, Capability.delay, Capability.interrupt_running,
+     Capability.priority, Capability.retries, Capability.timeouts}
+)  # fmt: skip
+BY_BROKER = {"redis": COMMON, "amqp": COMMON | {Capability.redelivery}}
+
+
+#: what chariots-celery ships: backend, distribution, entry point, pool, URLs, capabilities
+PACKAGING = PluginPackaging(
+    "celery", "chariots-celery", "chariots_celery.plugin", chariots_celery.CeleryWorkerPool,
+    url="celery+redis://localhost:6379/1?queue=url", capabilities=COMMON,
+    capabilities_by_transport=BY_BROKER, exported=True, core_extra="celery",
+    by_name={"broker_url": "amqp://localhost//", "queue": "named"},
+    version=chariots_celery.__version__,
+)  # fmt: skip
 
 
 class TestCeleryPackaging(PluginPackagingTests):
     @pytest.fixture
     def plugin_packaging(self) -> PluginPackaging:
-        return PluginPackaging(
-            backend="celery",
-            distribution="chariots-celery",
-            module="chariots_celery.plugin",
-            pool_class=chariots_celery.CeleryWorkerPool,
-            url="celery+redis://localhost:6379/1?queue=url",
-            capabilities=COMMON,
-            capabilities_by_transport={"redis": COMMON, "amqp": COMMON | {Capability.redelivery}},
-            by_name={"broker_url": "amqp://localhost//", "queue": "named"},
-            exported=True,
-            core_extra="celery",
-            version=chariots_celery.__version__,
-        )
+        return PACKAGING
 
 
 def test_the_name_and_the_url_give_their_broker_and_queue_to_the_pool() -> None:

@@ -13,30 +13,27 @@ from chariots_core.testing.conformance import PluginPackaging, PluginPackagingTe
 from chariots_core.workers import Capability
 from chariots_dramatiq import DramatiqWorkerPool
 
-#: what the pool honours on every broker
+#: what the pool honours on every broker, and on each
 EVERYWHERE = frozenset(
     {Capability.delay, Capability.interrupt_running, Capability.retries, Capability.timeouts}
 )
+ON_REDIS, ON_RABBITMQ = {Capability.cancel_queued}, {Capability.priority, Capability.redelivery}
+
+
+@pytest.fixture
+def plugin_packaging() -> PluginPackaging:
+    """chariots-dramatiq's backend, entry point, pool, a URL and its capabilities."""
+    by_transport = {"redis": EVERYWHERE | ON_REDIS, "amqp": EVERYWHERE | ON_RABBITMQ}
+    url = "dramatiq+redis://127.0.0.1:6379/0?queue=by_url"
+    return PluginPackaging(
+        "dramatiq", "chariots-dramatiq", "chariots_dramatiq.plugin", DramatiqWorkerPool, url,
+        EVERYWHERE, by_transport, exported=True, core_extra="dramatiq",
+        version=chariots_dramatiq.__version__,
+    )  # fmt: skip
 
 
 class TestDramatiqPackaging(PluginPackagingTests):
-    @pytest.fixture
-    def plugin_packaging(self) -> PluginPackaging:
-        return PluginPackaging(
-            backend="dramatiq",
-            distribution="chariots-dramatiq",
-            module="chariots_dramatiq.plugin",
-            pool_class=DramatiqWorkerPool,
-            url="dramatiq+redis://127.0.0.1:6379/0?queue=by_url",
-            capabilities=EVERYWHERE,
-            capabilities_by_transport={
-                "redis": EVERYWHERE | {Capability.cancel_queued},
-                "amqp": EVERYWHERE | {Capability.priority, Capability.redelivery},
-            },
-            exported=True,
-            core_extra="dramatiq",
-            version=chariots_dramatiq.__version__,
-        )
+    """The kit's packaging tests, on the module's ``plugin_packaging``."""
 
 
 def test_the_url_gives_its_queue_to_the_pool() -> None:

@@ -13,31 +13,20 @@ from chariots_core import workers
 from chariots_core.testing.conformance import PluginPackaging, PluginPackagingTests
 from chariots_core.workers import Capability
 
+#: what chariots-rq ships: backend, distribution, entry point, pool, a URL and what it declares
+PACKAGING = PluginPackaging(
+    "rq", "chariots-rq", "chariots_rq.plugin", chariots_rq.RQWorkerPool,
+    url="rq+redis://localhost:6379/1?queue=url", by_name={"queue": "named"}, exported=True,
+    capabilities=frozenset({Capability.cancel_queued, Capability.delay, Capability.priority,
+                            Capability.interrupt_running, Capability.retries, Capability.timeouts}),
+    core_extra="rq", version=chariots_rq.__version__,
+)  # fmt: skip
+
 
 class TestRQPackaging(PluginPackagingTests):
     @pytest.fixture
     def plugin_packaging(self) -> PluginPackaging:
-        return PluginPackaging(
-            backend="rq",
-            distribution="chariots-rq",
-            module="chariots_rq.plugin",
-            pool_class=chariots_rq.RQWorkerPool,
-            url="rq+redis://localhost:6379/1?queue=url",
-            capabilities=frozenset(
-                {
-                    Capability.cancel_queued,
-                    Capability.delay,
-                    Capability.interrupt_running,
-                    Capability.priority,
-                    Capability.retries,
-                    Capability.timeouts,
-                }
-            ),
-            by_name={"queue": "named"},
-            exported=True,
-            core_extra="rq",
-            version=chariots_rq.__version__,
-        )
+        return PACKAGING
 
 
 def test_the_seed_pages_import_finds_the_pool_through_the_entry_point() -> None:

@@ -47,6 +47,7 @@ __all__ = [
     "PoolApps",
     "Sleep",
     "app_from_environment",
+    "assert_only_the_genuine_job_ran",
     "build_pool_app",
     "pool_app_pipelines",
     "single_node",
@@ -270,3 +271,18 @@ class OpenPools:
         """Close every pool, the last opened first."""
         while self.opened:
             self.opened.pop().close()
+
+
+def assert_only_the_genuine_job_ran(app: PipelinesServer, job_id: str, marker: Path) -> None:
+    """After forged messages were sent beside the genuine job ``job_id`` (``add_one`` of 1), and
+    a worker started: the genuine job ran once (to 2), the worker goes on (a next job runs), and
+    the forged code never ran (it would have created ``marker``)."""
+    from chariots_core.jobs import JobStatus
+    from chariots_core.testing.polling import DEADLINE
+
+    done = app.wait_for_job(job_id, timeout=DEADLINE)
+    after = app.wait_for_job(app.submit_job("add_one", 41).id, timeout=DEADLINE)
+
+    assert (done.status, done.result, done.attempts) == (JobStatus.done, 2, 1), done.error
+    assert (after.status, after.result) == (JobStatus.done, 42), after.error
+    assert not marker.exists(), "a forged message ran its code"
