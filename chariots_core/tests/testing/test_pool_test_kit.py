@@ -119,6 +119,7 @@ def test_tests_in_a_folder_named_like_their_package_import_the_installed_package
     under ``--import-mode=importlib``: the conftest imports the package as installed."""
     package = pytester.path / "shipyard" / "src" / "shipyard"
     package.mkdir(parents=True)
+    (pytester.path / "shipyard" / "pyproject.toml").write_text("[project]\nname = 'shipyard'\n")
     (package / "__init__.py").write_text("VESSEL = 'the real package'\n")
     tests = pytester.path / "shipyard" / "tests"
     tests.mkdir()
@@ -147,9 +148,22 @@ def test_tests_in_a_folder_named_like_their_package_import_the_installed_package
     assert "cannot import name 'VESSEL'" in without.stdout.str() + without.stderr.str()
 
 
-def test_names_of_no_installed_package_are_left_to_pytest(tmp_path: Path) -> None:
+def test_only_folders_of_a_distribution_named_like_an_installed_package_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from chariots_core.testing._package_imports import import_installed_packages_over
 
+    for name in ("no_such_package_here", "xmlrpc"):  # xmlrpc: a regular package elsewhere
+        (tmp_path / name / "tests").mkdir(parents=True)
+    monkeypatch.delitem(sys.modules, "xmlrpc", raising=False)
     before = set(sys.modules)
-    import_installed_packages_over([tmp_path / "no_such_package_here" / "tests", "-q"], tmp_path)
-    assert set(sys.modules) - before == set()
+    import_installed_packages_over(
+        [tmp_path / name / "tests" for name in ("no_such_package_here", "xmlrpc")] + ["-q"],
+        tmp_path,
+    )
+    assert set(sys.modules) == before  # no distribution's folder: left to pytest
+
+    (tmp_path / "xmlrpc" / "setup.py").write_text("")
+    import_installed_packages_over([tmp_path / "xmlrpc" / "tests"], tmp_path)
+    assert "xmlrpc" in sys.modules
+    assert not str(sys.modules["xmlrpc"].__file__).startswith(str(tmp_path))

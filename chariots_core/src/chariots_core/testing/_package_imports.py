@@ -8,7 +8,8 @@ namespace package over ``<repo>/chariots_rq/``, holding none of the package's mo
 ``import chariots_rq…`` of the session then fails (or finds the wrong thing).
 
 The chariots pytest plugin prevents it, once for every such layout: before pytest imports
-anything below a folder of the root whose name is a package installed elsewhere (a regular
+anything below a folder of the root that holds a distribution (its ``pyproject.toml``,
+``setup.py`` or ``setup.cfg``) and is named like a package installed elsewhere (a regular
 package, not that folder), it imports the installed package, which pytest then takes as the
 parent (and hangs the tests' modules on).
 """
@@ -32,12 +33,19 @@ def _top_folder(path: Path, root: Path) -> str | None:
     return relative.parts[0] if relative.parts else None
 
 
+#: the files that make a folder a distribution's
+DISTRIBUTION_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
 def import_installed_packages_over(paths: Iterable[str | Path], root: Path) -> None:
     """Import the installed package named like the top folder (below ``root``) of each path,
-    when that folder is not the package itself; names that are no package are left alone."""
+    when that folder holds a distribution and is not the package itself; names that are no
+    installed package are left alone."""
     for path in paths:
         name = _top_folder(Path(str(path).split("::", 1)[0]), root)
         if name is None or not name.isidentifier() or name in sys.modules:
+            continue
+        if not any((root / name / file).is_file() for file in DISTRIBUTION_FILES):
             continue
         try:
             spec = importlib.util.find_spec(name)
