@@ -20,20 +20,17 @@ EVERYWHERE = frozenset(
 ON_REDIS, ON_RABBITMQ = {Capability.cancel_queued}, {Capability.priority, Capability.redelivery}
 
 
-@pytest.fixture
-def plugin_packaging() -> PluginPackaging:
-    """chariots-dramatiq's backend, entry point, pool, a URL and its capabilities."""
-    by_transport = {"redis": EVERYWHERE | ON_REDIS, "amqp": EVERYWHERE | ON_RABBITMQ}
-    url = "dramatiq+redis://127.0.0.1:6379/0?queue=by_url"
-    return PluginPackaging(
-        "dramatiq", "chariots-dramatiq", "chariots_dramatiq.plugin", DramatiqWorkerPool, url,
-        EVERYWHERE, by_transport, exported=True, core_extra="dramatiq",
-        version=chariots_dramatiq.__version__,
-    )  # fmt: skip
-
-
 class TestDramatiqPackaging(PluginPackagingTests):
-    """The kit's packaging tests, on the module's ``plugin_packaging``."""
+    @pytest.fixture
+    def plugin_packaging(self) -> PluginPackaging:
+        """chariots-dramatiq's backend, entry point, pool, a URL and its capabilities."""
+        by_transport = {"redis": EVERYWHERE | ON_REDIS, "amqp": EVERYWHERE | ON_RABBITMQ}
+        url = "dramatiq+redis://127.0.0.1:6379/0?queue=by_url"
+        return PluginPackaging(
+            "dramatiq", "chariots-dramatiq", "chariots_dramatiq.plugin", DramatiqWorkerPool, url,
+            EVERYWHERE, by_transport, exported=True, core_extra="dramatiq",
+            version=chariots_dramatiq.__version__,
+        )  # fmt: skip
 
 
 def test_the_url_gives_its_queue_to_the_pool() -> None:
