@@ -3,83 +3,62 @@ queue of each test's own (removed at the end), pools, apps, ``chariots worker`` 
 
 Redis: ``$CHARIOTS_TEST_REDIS_URL`` if set, else a private ``redis-server`` for the session.
 RabbitMQ: ``$CHARIOTS_TEST_RABBITMQ_URL`` or ``amqp://guest:guest@127.0.0.1:5672//``; its tests
-skip, saying why, when it does not answer (they fail instead where services are required).
+skip, saying why, when it does not answer (they fail instead where services are required). The
+queue, the app and the processes are the kit's (``chariots_queue``, ``chariots_pool_apps``, with
+the pipelines of ``celery_test_app``; ``chariots_processes``).
 """
 
 from __future__ import annotations
 
-import importlib
-import os
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode, urlsplit
 
 import pytest
 from amqp.exceptions import NotFound
 from kombu import Connection
 from redis import Redis
 
+from chariots_celery import CeleryWorkerPool
+from chariots_core.pipelines import PipelinesServer
+from chariots_core.testing.pool_app import OpenPools, PoolApps
+from chariots_core.testing.processes import CommandProcess, Processes
+from chariots_core.testing.queues import TestQueue
 
-def _use_the_installed_chariots_celery() -> None:
-    """Undo pytest taking the distribution folder ``chariots_celery/`` for the package (with
-    ``--import-mode=importlib`` it may make up a namespace package of that name)."""
-    package = sys.modules.get("chariots_celery")
-    if package is None or getattr(package, "__file__", None) is not None:
-        return
-    del sys.modules["chariots_celery"]
-    real_package = importlib.import_module("chariots_celery")
-    tests_package = sys.modules.get("chariots_celery.tests")
-    if tests_package is not None:
-        real_package.tests = tests_package  # type: ignore[attr-defined]
-
-
-_use_the_installed_chariots_celery()
-
-from chariots_celery import CeleryWorkerPool  # noqa: E402
-from chariots_core.pipelines import PipelinesServer  # noqa: E402
-
-#: this folder, on sys.path so that the test app imports by name here and in worker subprocesses
+#: this folder: on sys.path here and in worker subprocesses (the test app imports by name)
 TESTS_FOLDER = Path(__file__).parent
-if str(TESTS_FOLDER) not in sys.path:
-    sys.path.insert(0, str(TESTS_FOLDER))
+sys.path.insert(0, str(TESTS_FOLDER))
 
-import celery_test_app  # noqa: E402
-from celery_test_support import CLIWorker  # noqa: E402
+from celery_test_app import PIPELINES  # noqa: E402
 
 BROKERS = ("redis", "amqp")
 
 
 @pytest.fixture
-def queue_name() -> str:
+def queue_name(chariots_queue: TestQueue) -> str:
     """A queue name of this test's own."""
-    return f"chariots-test-{uuid.uuid4().hex[:12]}"
+    return chariots_queue.name
 
 
-@pytest.fixture
-def redis_pool_url(chariots_redis_url: str, queue_name: str) -> Iterator[Callable[..., str]]:
-    """``redis_pool_url(**query)``: a ``celery+redis://`` URL on this test's queue; what the
-    queue left in Redis goes at the end."""
-    parts = urlsplit(chariots_redis_url)
-
-    def make(**query: Any) -> str:
-        params = urlencode({"queue": queue_name, **query})
-        return f"celery+{parts.scheme}://{parts.netloc}{parts.path or '/0'}?{params}"
-
-    yield make
-    client = Redis.from_url(chariots_redis_url)
+def _forget_unacked(redis_url: str, queue_name: str) -> None:
+    """Forget the messages of the queue that killed workers held."""
+    client = Redis.from_url(redis_url)
     try:
-        keys = list(client.scan_iter(match=f"*{queue_name}*", count=1000))
-        if keys:
-            client.delete(*keys)
-        for tag, payload in client.hscan_iter("unacked"):  # messages held by killed workers
+        for tag, payload in client.hscan_iter("unacked"):
             if queue_name.encode() in payload:
                 client.hdel("unacked", tag)
                 client.zrem("unacked_index", tag)
     finally:
         client.close()
+
+
+@pytest.fixture
+def redis_pool_url(chariots_redis_url: str, chariots_queue: TestQueue) -> Callable[..., str]:
+    """``redis_pool_url(**query)``: a ``celery+redis://`` URL on this test's queue; what the
+    queue left in Redis goes at the end."""
+    chariots_queue.forget_redis_keys(chariots_redis_url)
+    chariots_queue.on_cleanup(lambda: _forget_unacked(chariots_redis_url, chariots_queue.name))
+    return lambda **query: chariots_queue.url(f"celery+{chariots_redis_url}", **query)
 
 
 #: the exchanges Celery declares on RabbitMQ for its remote control and its events
@@ -106,15 +85,7 @@ def rabbitmq_url(chariots_rabbitmq_url: str) -> Iterator[str]:
             connection.default_channel.exchange_delete(name)
 
 
-@pytest.fixture
-def amqp_pool_url(rabbitmq_url: str, queue_name: str) -> Iterator[Callable[..., str]]:
-    """``amqp_pool_url(**query)``: a ``celery+amqp://`` URL on this test's queue; its queues and
-    exchanges are deleted at the end."""
-
-    def make(**query: Any) -> str:
-        return f"celery+{rabbitmq_url}?{urlencode({'queue': queue_name, **query})}"
-
-    yield make
+def _delete_amqp_queue(rabbitmq_url: str, queue_name: str) -> None:
     with Connection(rabbitmq_url) as connection:
         channel = connection.default_channel
         for name in (queue_name, f"{queue_name}-default"):
@@ -122,27 +93,25 @@ def amqp_pool_url(rabbitmq_url: str, queue_name: str) -> Iterator[Callable[..., 
             channel.exchange_delete(name)
 
 
+@pytest.fixture
+def amqp_pool_url(rabbitmq_url: str, chariots_queue: TestQueue) -> Callable[..., str]:
+    """``amqp_pool_url(**query)``: a ``celery+amqp://`` URL on this test's queue; its queues and
+    exchanges are deleted at the end."""
+    chariots_queue.on_cleanup(lambda: _delete_amqp_queue(rabbitmq_url, chariots_queue.name))
+    return lambda **query: chariots_queue.url(f"celery+{rabbitmq_url}", **query)
+
+
 @pytest.fixture(params=BROKERS)
 def pool_url(request: pytest.FixtureRequest) -> Callable[..., str]:
     """``pool_url(**query)`` on each broker in turn."""
-    fixture = {"redis": "redis_pool_url", "amqp": "amqp_pool_url"}[request.param]
-    make: Callable[..., str] = request.getfixturevalue(fixture)
+    make: Callable[..., str] = request.getfixturevalue(f"{request.param}_pool_url")
     return make
 
 
 @pytest.fixture
-def open_pool() -> Iterator[Callable[[str], CeleryWorkerPool]]:
+def open_pool(chariots_pools: OpenPools) -> Callable[[str], CeleryWorkerPool]:
     """``open_pool(url)``: a pool from ``url``; its workers stop and it closes at the end."""
-    pools: list[CeleryWorkerPool] = []
-
-    def make(url: str) -> CeleryWorkerPool:
-        pool = CeleryWorkerPool.from_url(url)
-        pools.append(pool)
-        return pool
-
-    yield make
-    for pool in pools:
-        pool.close()
+    return lambda url: chariots_pools(CeleryWorkerPool.from_url(url))
 
 
 @pytest.fixture
@@ -154,58 +123,19 @@ def make_pool(
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Callable[..., PipelinesServer]:
-    """``make_app(pool, heartbeat_timeout=30)``: the test app, its stores in ``tmp_path``, under a
-    name of its own."""
-
-    def make(pool: CeleryWorkerPool | str, heartbeat_timeout: float = 30.0) -> PipelinesServer:
-        name = f"celery_test_app_{uuid.uuid4().hex[:8]}"
-        return celery_test_app.make_app(tmp_path / "store", name, pool, heartbeat_timeout)
-
-    return make
+def chariots_pool_apps(tmp_path: Path, chariots_processes: Processes) -> PoolApps:
+    """The kit's apps, with ``celery_test_app``'s pipelines (in worker processes too)."""
+    return PoolApps(tmp_path, chariots_processes, pipelines=PIPELINES, pythonpath=[TESTS_FOLDER])
 
 
 @pytest.fixture
-def worker_env(tmp_path: Path) -> Callable[..., dict[str, str]]:
-    """``worker_env(app, pool_url, heartbeat_timeout=30)``: the environment of a worker process
-    that builds the test app ``app`` (same name and stores) on ``pool_url``."""
-
-    def make(app: PipelinesServer, url: str, heartbeat_timeout: float = 30.0) -> dict[str, str]:
-        env = {key: value for key, value in os.environ.items() if not key.startswith("CHARIOTS_")}
-        env.update(
-            PYTHONPATH=os.pathsep.join([str(TESTS_FOLDER), env.get("PYTHONPATH", "")]),
-            PYTHONUNBUFFERED="1",
-            CHARIOTS_CELERY_TEST_STORE=str(tmp_path / "store"),
-            CHARIOTS_CELERY_TEST_APP=app.name,
-            CHARIOTS_CELERY_TEST_POOL=url,
-            CHARIOTS_CELERY_TEST_HEARTBEAT_TIMEOUT=str(heartbeat_timeout),
-        )
-        return env
-
-    return make
+def make_app(chariots_pool_apps: PoolApps) -> Callable[..., PipelinesServer]:
+    """``make_app(pool, heartbeat_timeout=30)``: the test app under a name of its own."""
+    return chariots_pool_apps.make
 
 
 @pytest.fixture
-def cli_worker(
-    tmp_path: Path, worker_env: Callable[..., dict[str, str]]
-) -> Iterator[Callable[..., CLIWorker]]:
+def cli_worker(chariots_pool_apps: PoolApps) -> Callable[..., CommandProcess]:
     """``cli_worker(app, pool_url, concurrency=1, heartbeat_timeout=30)``: ``chariots worker``
     for the test app on ``pool_url``; killed at the end if still running."""
-    started: list[CLIWorker] = []
-
-    def start(
-        app: PipelinesServer, pool_url: str, concurrency: int = 1, heartbeat_timeout: float = 30.0
-    ) -> CLIWorker:
-        args = ["worker", "--app", "celery_test_app:app", "--pool", pool_url]
-        worker = CLIWorker(
-            "chariots",
-            [*args, "--concurrency", str(concurrency)],
-            worker_env(app, pool_url, heartbeat_timeout),
-            tmp_path / f"worker-{len(started)}.log",
-        )
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.kill()
+    return chariots_pool_apps.worker

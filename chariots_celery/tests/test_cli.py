@@ -9,12 +9,12 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-from celery_test_support import DEADLINE, CLIWorker, eventually
-
 from chariots_celery import CeleryWorkerPool
 from chariots_core.jobs import JobStatus
 from chariots_core.pipelines import PipelinesServer
+from chariots_core.testing.polling import DEADLINE, eventually
+from chariots_core.testing.pool_app import PoolApps
+from chariots_core.testing.processes import CommandProcess, Processes
 from chariots_core.workers.kit import descendants
 
 
@@ -22,7 +22,7 @@ def test_chariots_worker_runs_a_celery_worker_of_concurrency_processes(
     redis_pool_url: Callable[..., str],
     open_pool: Callable[[str], CeleryWorkerPool],
     make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CLIWorker],
+    cli_worker: Callable[..., CommandProcess],
     tmp_path: Path,
 ) -> None:
     url = redis_pool_url()
@@ -58,21 +58,19 @@ def test_chariots_worker_runs_a_celery_worker_of_concurrency_processes(
         assert not Path(f"/proc/{pid}").exists()
 
 
-@pytest.mark.parametrize("broker", ["redis", "amqp"])
 def test_a_teams_own_celery_worker_runs_chariots_jobs(
-    broker: str,
-    request: pytest.FixtureRequest,
-    open_pool: Callable[[str], CeleryWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    worker_env: Callable[..., dict[str, str]],
     queue_name: str,
-    tmp_path: Path,
+    pool_url: Callable[..., str],
+    chariots_processes: Processes,
+    open_pool: Callable[[str], CeleryWorkerPool],
+    chariots_pool_apps: PoolApps,
+    make_app: Callable[..., PipelinesServer],
 ) -> None:
-    url = request.getfixturevalue(f"{broker}_pool_url")()
+    url = pool_url()  # on each broker in turn
     pool = open_pool(url)  # the server's side: a pool on the team's broker and queue
     app = make_app(pool)
     options = ["--concurrency", "1", "--loglevel", "INFO", "--without-mingle", "--without-gossip"]
-    worker = CLIWorker(
+    worker = chariots_processes.start(
         "celery",
         [
             "-A",
@@ -82,18 +80,14 @@ def test_a_teams_own_celery_worker_runs_chariots_jobs(
             "--hostname",
             f"team-{os.getpid()}@%h",
         ],
-        worker_env(app, url),
-        tmp_path / "celery-worker.log",
+        chariots_pool_apps.environment(app, url),
     )
-    try:
-        eventually(lambda: pool.n_workers == 1, what="the team's worker consumes the queue")
-        done = app.wait_for_job(app.submit_job("add_one", 41).id, DEADLINE)
+    eventually(lambda: pool.n_workers == 1, what="the team's worker consumes the queue")
+    done = app.wait_for_job(app.submit_job("add_one", 41).id, DEADLINE)
 
-        assert (done.status, done.result) == (JobStatus.done, 42), worker.output
-        assert str(done.worker_id).split(":")[1] == str(worker.pid)
-        assert worker.terminate() == 0, worker.output
-    finally:
-        worker.kill()
+    assert (done.status, done.result) == (JobStatus.done, 42), worker.output
+    assert str(done.worker_id).split(":")[1] == str(worker.pid)
+    assert worker.terminate() == 0, worker.output
     # it consumed its own default queue and chariots' (nothing told it to: -Q was not given)
     assert f".> {queue_name}-default exchange=" in worker.output
     assert f".> {queue_name} exchange=" in worker.output

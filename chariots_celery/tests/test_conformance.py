@@ -5,7 +5,7 @@ where services are required, as on CI)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -22,10 +22,10 @@ class TestCeleryOnRedis(WorkerPoolConformance):
         return redis_pool_url()
 
     @pytest.fixture
-    def worker_pool(self, worker_pool_url: str) -> Iterator[CeleryWorkerPool]:
-        pool = CeleryWorkerPool.from_url(worker_pool_url)
-        yield pool
-        pool.close()
+    def worker_pool(
+        self, worker_pool_url: str, open_pool: Callable[[str], CeleryWorkerPool]
+    ) -> CeleryWorkerPool:
+        return open_pool(worker_pool_url)
 
 
 class TestCeleryOnRabbitMQ(TestCeleryOnRedis):

@@ -13,11 +13,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from celery_test_support import DEADLINE, eventually
-
 from chariots_celery import CeleryWorkerPool
 from chariots_core.jobs import JobOptions, JobStatus
 from chariots_core.pipelines import PipelinesServer
+from chariots_core.testing.polling import DEADLINE, eventually
 
 
 def test_a_job_that_ignores_its_soft_time_limit_is_killed_at_the_hard_one(

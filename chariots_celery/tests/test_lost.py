@@ -12,13 +12,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from celery_test_support import DEADLINE, CLIWorker, eventually
 from redis import Redis
 
 from chariots_celery import CeleryWorkerPool
 from chariots_core.database import utc_now as now
 from chariots_core.jobs import Job, JobOptions, JobStatus
 from chariots_core.pipelines import PipelinesServer
+from chariots_core.testing.polling import DEADLINE, eventually
+from chariots_core.testing.processes import CommandProcess
 
 HEARTBEAT_TIMEOUT = 2.0
 
@@ -26,7 +27,7 @@ HEARTBEAT_TIMEOUT = 2.0
 def start_and_kill_mid_job(
     pool: CeleryWorkerPool,
     app: PipelinesServer,
-    cli_worker: Callable[..., CLIWorker],
+    cli_worker: Callable[..., CommandProcess],
     tmp_path: Path,
     options: JobOptions | None = None,
 ) -> Job:
@@ -47,7 +48,7 @@ def test_on_redis_the_job_ends_lost_and_its_message_waits_for_the_visibility_tim
     redis_pool_url: Callable[..., str],
     open_pool: Callable[[str], CeleryWorkerPool],
     make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CLIWorker],
+    cli_worker: Callable[..., CommandProcess],
     chariots_redis_url: str,
     tmp_path: Path,
 ) -> None:
@@ -70,7 +71,7 @@ def test_on_redis_a_lost_job_s_message_delivered_after_the_visibility_timeout_ru
     redis_pool_url: Callable[..., str],
     open_pool: Callable[[str], CeleryWorkerPool],
     make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CLIWorker],
+    cli_worker: Callable[..., CommandProcess],
     tmp_path: Path,
 ) -> None:
     pool = open_pool(redis_pool_url(visibility_timeout=1))
@@ -91,7 +92,7 @@ def test_on_rabbitmq_the_job_runs_again_on_another_worker(
     amqp_pool_url: Callable[..., str],
     open_pool: Callable[[str], CeleryWorkerPool],
     make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CLIWorker],
+    cli_worker: Callable[..., CommandProcess],
     tmp_path: Path,
 ) -> None:
     pool = open_pool(amqp_pool_url())

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from celery_test_support import DEADLINE
 
 from chariots_celery import CeleryWorkerPool
 from chariots_celery.testing import CeleryWorkerContext
 from chariots_core.jobs import JobStatus
 from chariots_core.pipelines import PipelinesServer
 from chariots_core.testing import TestPipelinesClient
+from chariots_core.testing.polling import DEADLINE
 from chariots_core.workers import _apps
 
 

@@ -1,92 +1,44 @@
 """Fixtures of chariots-dramatiq's tests: a Redis and a RabbitMQ (the core's test services), a
-queue of each test's own (its keys and queues removed at the end), pool URLs and pools."""
+queue of each test's own (the kit's ``chariots_queue``: its keys and queues removed at the end),
+pool URLs and pools; the app and its worker processes are the kit's (``chariots_pool_apps``)."""
 
 from __future__ import annotations
 
-import importlib
 import sys
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import pika
 import pytest
-from redis import Redis
 
+from chariots_core.pipelines import PipelinesServer
+from chariots_core.testing.pool_app import OpenPools, PoolApps
+from chariots_core.testing.processes import Processes
+from chariots_core.testing.queues import TestQueue
+from chariots_dramatiq import DramatiqWorkerPool
 
-def _use_the_installed_chariots_dramatiq() -> None:
-    """Undo pytest taking the distribution folder ``chariots_dramatiq/`` for the package (see
-    chariots-rq's conftest: ``--import-mode=importlib`` makes a namespace package of it)."""
-    package = sys.modules.get("chariots_dramatiq")
-    if package is None or getattr(package, "__file__", None) is not None:
-        return
-    del sys.modules["chariots_dramatiq"]
-    real_package = importlib.import_module("chariots_dramatiq")
-    tests_package = sys.modules.get("chariots_dramatiq.tests")
-    if tests_package is not None:
-        real_package.tests = tests_package  # type: ignore[attr-defined]
-
-
-_use_the_installed_chariots_dramatiq()
-
-from chariots_core.pipelines import PipelinesServer  # noqa: E402
-from chariots_core.workers import BaseWorkerPool  # noqa: E402
-from chariots_dramatiq import DramatiqWorkerPool  # noqa: E402
-
-#: this folder, on sys.path so that the test app imports by name here and in worker subprocesses
+#: this folder: on sys.path here and in worker subprocesses (the team's project imports by name)
 TESTS_FOLDER = Path(__file__).parent
-if str(TESTS_FOLDER) not in sys.path:
-    sys.path.insert(0, str(TESTS_FOLDER))
-
-import dramatiq_test_app  # noqa: E402
-from dramatiq_test_support import Command  # noqa: E402
+sys.path.insert(0, str(TESTS_FOLDER))
 
 
 @pytest.fixture
-def queue_name() -> str:
+def queue_name(chariots_queue: TestQueue) -> str:
     """A Dramatiq queue name of this test's own."""
-    return f"chariots_test_{uuid.uuid4().hex[:12]}"
+    return chariots_queue.name
 
 
 @pytest.fixture
-def redis_client(chariots_redis_url: str) -> Iterator[Redis]:
-    client = Redis.from_url(chariots_redis_url)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def redis_url(
-    chariots_redis_url: str, queue_name: str, redis_client: Redis
-) -> Iterator[Callable[..., str]]:
+def redis_url(chariots_redis_url: str, chariots_queue: TestQueue) -> Callable[..., str]:
     """``redis_url(**query)``: a ``dramatiq+redis://`` URL on the test Redis and the test's queue;
     the queue's keys go at the end."""
-    parts = urlsplit(chariots_redis_url)
-
-    def make(**query: Any) -> str:
-        params = urlencode({"queue": queue_name, **query})
-        return f"dramatiq+{parts.scheme}://{parts.netloc}{parts.path or '/0'}?{params}"
-
-    yield make
-    keys = list(redis_client.scan_iter(match=f"*{queue_name}*", count=1000))
-    if keys:
-        redis_client.delete(*keys)
+    chariots_queue.forget_redis_keys(chariots_redis_url)
+    return lambda **query: chariots_queue.url(f"dramatiq+{chariots_redis_url}", **query)
 
 
-@pytest.fixture
-def amqp_url(chariots_rabbitmq_url: str, queue_name: str) -> Iterator[Callable[..., str]]:
-    """``amqp_url(**query)``: a ``dramatiq+amqp://`` URL on the test RabbitMQ and the test's
-    queue; the queue (and its delay and dead-letter queues) are deleted at the end."""
-    parts = urlsplit(chariots_rabbitmq_url)
-
-    def make(**query: Any) -> str:
-        params = urlencode({"queue": queue_name, **query})
-        return f"dramatiq+{parts.scheme}://{parts.netloc}/?{params}"
-
-    yield make
-    vhost = urlsplit(chariots_rabbitmq_url)._replace(path="/").geturl()
+def _delete_amqp_queues(rabbitmq_url: str, queue_name: str) -> None:
+    vhost = urlsplit(rabbitmq_url)._replace(path="/").geturl()
     connection = pika.BlockingConnection(pika.URLParameters(vhost))
     try:
         channel = connection.channel()
@@ -97,42 +49,29 @@ def amqp_url(chariots_rabbitmq_url: str, queue_name: str) -> Iterator[Callable[.
 
 
 @pytest.fixture
-def make_pool() -> Iterator[Callable[[str], DramatiqWorkerPool]]:
+def amqp_url(chariots_rabbitmq_url: str, chariots_queue: TestQueue) -> Callable[..., str]:
+    """``amqp_url(**query)``: a ``dramatiq+amqp://`` URL on the test RabbitMQ and the test's
+    queue; the queue (and its delay and dead-letter queues) are deleted at the end."""
+    chariots_queue.on_cleanup(
+        lambda: _delete_amqp_queues(chariots_rabbitmq_url, chariots_queue.name)
+    )
+    base = urlsplit(chariots_rabbitmq_url)._replace(path="/", query="")
+    return lambda **query: chariots_queue.url(f"dramatiq+{base.geturl()}", **query)
+
+
+@pytest.fixture
+def make_pool(chariots_pools: OpenPools) -> Callable[[str], DramatiqWorkerPool]:
     """``make_pool(url)``: a pool, closed (its workers stopped) at the end."""
-    pools: list[DramatiqWorkerPool] = []
-
-    def make(url: str) -> DramatiqWorkerPool:
-        pool = DramatiqWorkerPool.from_url(url)
-        pools.append(pool)
-        return pool
-
-    yield make
-    for pool in pools:
-        pool.close()
+    return lambda url: chariots_pools(DramatiqWorkerPool.from_url(url))
 
 
 @pytest.fixture
-def command(tmp_path: Path) -> Iterator[Callable[..., Command]]:
-    """``command(script, args, env)``: a command of this environment as a subprocess, killed at
-    the end if it still runs."""
-    started: list[Command] = []
-
-    def start(script: str, args: list[str], env: dict[str, str]) -> Command:
-        started.append(Command(script, args, env, tmp_path / f"{script}-{len(started)}.log"))
-        return started[-1]
-
-    yield start
-    for process in started:
-        process.kill()
+def chariots_pool_apps(tmp_path: Path, chariots_processes: Processes) -> PoolApps:
+    """The kit's apps; their worker processes import this folder's modules too."""
+    return PoolApps(tmp_path, chariots_processes, pythonpath=[TESTS_FOLDER])
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Callable[..., PipelinesServer]:
-    """``make_app(pool, heartbeat_timeout=30)``: the test app, its stores in ``tmp_path``, under
-    a name of its own."""
-
-    def make(pool: BaseWorkerPool | str, heartbeat_timeout: float = 30.0) -> PipelinesServer:
-        name = f"dramatiq_test_app_{uuid.uuid4().hex[:8]}"
-        return dramatiq_test_app.make_app(tmp_path / "store", name, pool, heartbeat_timeout)
-
-    return make
+def make_app(chariots_pool_apps: PoolApps) -> Callable[..., PipelinesServer]:
+    """``make_app(pool, heartbeat_timeout=30)``: the test app under a name of its own."""
+    return chariots_pool_apps.make

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 from dramatiq import Message
-from dramatiq_test_support import DEADLINE, FAST, Command, environment, eventually
+from dramatiq_test_support import FAST, TEAM_BROKER_ENV, TEAM_FORK_ENV, TEAM_QUEUE_ENV
 
 from chariots_core.jobs import JobStatus
 from chariots_core.pipelines import PipelinesServer
+from chariots_core.testing.polling import DEADLINE, eventually
+from chariots_core.testing.pool_app import PoolApps
+from chariots_core.testing.processes import Processes
 from chariots_dramatiq import DramatiqWorkerPool
 
 
@@ -24,15 +27,13 @@ def test_chariots_worker_runs_processes_times_threads_and_stops_on_sigterm(
     redis_url: Callable[..., str],
     make_pool: Callable[[str], DramatiqWorkerPool],
     make_app: Callable[..., PipelinesServer],
-    command: Callable[..., Command],
+    chariots_pool_apps: PoolApps,
     tmp_path: Path,
 ) -> None:
     url = redis_url(fork="false", threads=2, **FAST)
     app = make_app(make_pool(url))
-    env = environment(store=str(tmp_path / "store"), app=app.name, pool=url)
-    args = ["worker", "--app", "dramatiq_test_app:app", "--pool", url, "--concurrency", "2"]
 
-    worker = command("chariots", args, env)
+    worker = chariots_pool_apps.worker(app, url, concurrency=2)
     eventually(lambda: app.worker_pool.n_workers == 4, what="2 processes of 2 threads counted")
     # four jobs at once: each holds its thread until all four have started
     pid_files = [tmp_path / f"job-{n}.pid" for n in range(4)]
@@ -53,13 +54,12 @@ def test_chariots_worker_runs_each_job_in_a_work_horse(
     amqp_url: Callable[..., str],
     make_pool: Callable[[str], DramatiqWorkerPool],
     make_app: Callable[..., PipelinesServer],
-    command: Callable[..., Command],
+    chariots_pool_apps: PoolApps,
     tmp_path: Path,
 ) -> None:
     url = amqp_url(**FAST)  # fork=true by default
     app = make_app(make_pool(url))
-    env = environment(store=str(tmp_path / "store"), app=app.name, pool=url)
-    worker = command("chariots", ["worker", "--app", "dramatiq_test_app:app", "--pool", url], env)
+    worker = chariots_pool_apps.worker(app, url)
     eventually(lambda: app.worker_pool.n_workers == 1, what="the worker on the roster")
 
     pid_file = tmp_path / "horse.pid"
@@ -82,20 +82,20 @@ def test_a_teams_own_dramatiq_command_runs_chariots_jobs(
     queue_name: str,
     make_pool: Callable[[str], DramatiqWorkerPool],
     make_app: Callable[..., PipelinesServer],
-    command: Callable[..., Command],
+    chariots_pool_apps: PoolApps,
+    chariots_processes: Processes,
     tmp_path: Path,
 ) -> None:
     """``dramatiq dramatiq_team_project --processes 1 --threads 2``: the team's module builds the
     chariots app on its broker, so its workers run chariots jobs (and its own actors), and are
     counted: 2 threads, or 1 with ``fork`` (one job at a time per process)."""
-    app = make_app(make_pool(redis_url(**FAST)))
-    env = environment(
-        store=str(tmp_path / "store"), app=app.name, broker=chariots_redis_url,
-        queue=queue_name, fork=fork,
-    )  # fmt: skip
+    url = redis_url(**FAST)
+    app = make_app(make_pool(url))
+    team = {TEAM_BROKER_ENV: chariots_redis_url, TEAM_QUEUE_ENV: queue_name, TEAM_FORK_ENV: fork}
+    env = chariots_pool_apps.environment(app, url, **team)
     args = ["dramatiq_team_project", "--processes", "1", "--threads", "2"]
 
-    dramatiq = command("dramatiq", args, env)
+    dramatiq = chariots_processes.start("dramatiq", args, env)
     eventually(lambda: app.worker_pool.n_workers == counted, what="the team's workers counted")
     done = app.wait_for_job(app.submit_job("add_one", 41).id, DEADLINE)
 

@@ -4,7 +4,7 @@ why, where there is none; failed instead on CI)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from dramatiq_test_support import FAST, FAST_REDIS
@@ -21,10 +21,10 @@ class TestDramatiqRedisWorkHorses(WorkerPoolConformance):
         return redis_url(fork="true", **FAST_REDIS)
 
     @pytest.fixture
-    def worker_pool(self, worker_pool_url: str) -> Iterator[DramatiqWorkerPool]:
-        pool = DramatiqWorkerPool.from_url(worker_pool_url)
-        yield pool
-        pool.close()
+    def worker_pool(
+        self, worker_pool_url: str, make_pool: Callable[[str], DramatiqWorkerPool]
+    ) -> DramatiqWorkerPool:
+        return make_pool(worker_pool_url)
 
 
 class TestDramatiqRedisThreads(TestDramatiqRedisWorkHorses):

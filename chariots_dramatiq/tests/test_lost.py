@@ -13,10 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dramatiq_test_support import DEADLINE, FAST, Command, environment, eventually
+from dramatiq_test_support import FAST
 
 from chariots_core.jobs import JobOptions, JobStatus
 from chariots_core.pipelines import PipelinesServer
+from chariots_core.testing.polling import DEADLINE, eventually
+from chariots_core.testing.pool_app import PoolApps
 from chariots_dramatiq import DramatiqWorkerPool
 
 HEARTBEAT_TIMEOUT = 2.0
@@ -26,16 +28,12 @@ def kill_mid_job(
     app: PipelinesServer,
     url: str,
     tmp_path: Path,
-    command: Callable[..., Command],
+    pool_apps: PoolApps,
     options: JobOptions | None = None,
 ) -> tuple[str, int]:
     """Start ``chariots worker`` on ``url``, give it a long job that runs again quickly, and kill
     the worker and its work horse with SIGKILL once the job runs; the job's id and first pid."""
-    env = environment(
-        store=str(tmp_path / "store"), app=app.name, pool=url,
-        heartbeat_timeout=str(HEARTBEAT_TIMEOUT),
-    )  # fmt: skip
-    worker = command("chariots", ["worker", "--app", "dramatiq_test_app:app", "--pool", url], env)
+    worker = pool_apps.worker(app, url, heartbeat_timeout=HEARTBEAT_TIMEOUT)
     eventually(lambda: app.worker_pool.n_workers == 1, what="the worker on the roster")
     pid_file, runs = tmp_path / "job.pid", tmp_path / "runs"
     spec = {"seconds": 120, "pid_file": str(pid_file), "runs": str(runs), "first_run_only": True}
@@ -53,8 +51,9 @@ def kill_mid_job(
 def test_a_killed_workers_message_is_redelivered_and_its_job_runs_again(
     broker: str,
     request: pytest.FixtureRequest,
+    make_pool: Callable[[str], DramatiqWorkerPool],
     make_app: Callable[..., PipelinesServer],
-    command: Callable[..., Command],
+    chariots_pool_apps: PoolApps,
     tmp_path: Path,
 ) -> None:
     if broker == "amqp":
@@ -63,37 +62,32 @@ def test_a_killed_workers_message_is_redelivered_and_its_job_runs_again(
         url = request.getfixturevalue("redis_url")(
             heartbeat_timeout=1, maintenance_chance=1_000_000, **FAST
         )
-    pool = DramatiqWorkerPool.from_url(url)
-    try:
-        app = make_app(pool, heartbeat_timeout=HEARTBEAT_TIMEOUT)
-        # a dead worker's run counts as one of the job's runs: it runs again with a retry
-        job_id, first_pid = kill_mid_job(app, url, tmp_path, command, JobOptions(retries=1))
-        pool.start_workers(1)
+    pool = make_pool(url)
+    app = make_app(pool, heartbeat_timeout=HEARTBEAT_TIMEOUT)
+    # a dead worker's run counts as one of the job's runs: it runs again with a retry
+    job_id, first_pid = kill_mid_job(app, url, tmp_path, chariots_pool_apps, JobOptions(retries=1))
+    pool.start_workers(1)
 
-        eventually(lambda: app.get_job(job_id).status is JobStatus.done, what="ran again")
-        done = app.get_job(job_id)
-        assert (done.status, done.result, done.attempts) == (JobStatus.done, 2, 2)
-        assert int((tmp_path / "job.pid").read_text()) != first_pid
-    finally:
-        pool.close()
+    eventually(lambda: app.get_job(job_id).status is JobStatus.done, what="ran again")
+    done = app.get_job(job_id)
+    assert (done.status, done.result, done.attempts) == (JobStatus.done, 2, 2)
+    assert int((tmp_path / "job.pid").read_text()) != first_pid
 
 
 def test_with_dramatiqs_redis_defaults_the_job_of_a_killed_worker_ends_lost(
     redis_url: Callable[..., str],
+    make_pool: Callable[[str], DramatiqWorkerPool],
     make_app: Callable[..., PipelinesServer],
-    command: Callable[..., Command],
+    chariots_pool_apps: PoolApps,
     tmp_path: Path,
 ) -> None:
     url = redis_url(**FAST)  # Dramatiq's heartbeat_timeout (60 s) and maintenance_chance
-    pool = DramatiqWorkerPool.from_url(url)
-    try:
-        app = make_app(pool, heartbeat_timeout=HEARTBEAT_TIMEOUT)
-        job_id, _ = kill_mid_job(app, url, tmp_path, command)
-        pool.start_workers(1)
+    pool = make_pool(url)
+    app = make_app(pool, heartbeat_timeout=HEARTBEAT_TIMEOUT)
+    job_id, _ = kill_mid_job(app, url, tmp_path, chariots_pool_apps)
+    pool.start_workers(1)
 
-        lost = app.wait_for_job(job_id, DEADLINE)
-        assert (lost.status, lost.attempts, lost.result) == (JobStatus.lost, 1, None)
-        # the dead worker's row on the roster goes stale too: only the new worker counts
-        eventually(lambda: app.worker_pool.n_workers == 1, what="the dead worker not counted")
-    finally:
-        pool.close()
+    lost = app.wait_for_job(job_id, DEADLINE)
+    assert (lost.status, lost.attempts, lost.result) == (JobStatus.lost, 1, None)
+    # the dead worker's row on the roster goes stale too: only the new worker counts
+    eventually(lambda: app.worker_pool.n_workers == 1, what="the dead worker not counted")

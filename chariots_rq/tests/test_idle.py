@@ -12,10 +12,10 @@ import pytest
 from redis import ConnectionPool, Redis
 from rq import Queue
 from rq.scheduler import RQScheduler
-from rq_test_support import DEADLINE
 
 from chariots_core.jobs import JobOptions, JobStatus
 from chariots_core.pipelines import PipelinesServer
+from chariots_core.testing.polling import DEADLINE
 from chariots_rq import RQWorkerPool
 from chariots_rq.worker import build_worker
 

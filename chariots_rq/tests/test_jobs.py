@@ -15,11 +15,12 @@ from redis import Redis
 from rq.job import Job as RQJob
 from rq.job import JobStatus as RQJobStatus
 from rq.serializers import JSONSerializer
-from rq_test_support import DEADLINE, FAST_WORKERS, eventually
+from rq_test_support import FAST_WORKERS
 
 from chariots_core.errors import BadRequest
 from chariots_core.jobs import JobOptions, JobStatus
 from chariots_core.pipelines import PipelinesServer
+from chariots_core.testing.polling import DEADLINE, eventually
 from chariots_rq import RQWorkerPool
 from chariots_rq.worker import build_worker
 

@@ -11,17 +11,19 @@ from pathlib import Path
 import pytest
 from redis import Redis
 from rq.job import Job as RQJob
-from rq_test_support import DEADLINE, FAST_WORKERS, CLIWorker, eventually
+from rq_test_support import FAST_WORKERS
 
 from chariots_core.jobs import Job, JobOptions, JobStatus
 from chariots_core.pipelines import PipelinesServer
+from chariots_core.testing.polling import DEADLINE, eventually
+from chariots_core.testing.processes import CommandProcess
 from chariots_core.workers import kit
 from chariots_rq import RQWorkerPool
 from chariots_rq.task import RUN_MESSAGE
 from chariots_rq.worker import build_worker
 
 
-def kill_mid_job(worker: CLIWorker, pid_file: Path) -> int:
+def kill_mid_job(worker: CommandProcess, pid_file: Path) -> int:
     """SIGKILL the worker and the process running the job (its work horse, or itself); returns
     the job's pid. Both are processes this test started (the horse is the worker's child)."""
     eventually(pid_file.exists, what="the job started")
@@ -43,7 +45,7 @@ def _zombie(pid: int) -> bool:
 def test_rq_finds_the_job_of_a_killed_worker_abandoned_and_it_ends_lost(
     make_pool: Callable[..., RQWorkerPool],
     make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CLIWorker],
+    cli_worker: Callable[..., CommandProcess],
     tmp_path: Path,
 ) -> None:
     pool = make_pool(**FAST_WORKERS)
@@ -70,7 +72,7 @@ def test_rq_finds_the_job_of_a_killed_worker_abandoned_and_it_ends_lost(
 def test_the_job_of_a_killed_worker_is_run_again_when_it_has_retries(
     make_pool: Callable[..., RQWorkerPool],
     make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CLIWorker],
+    cli_worker: Callable[..., CommandProcess],
     tmp_path: Path,
 ) -> None:
     pool = make_pool(**FAST_WORKERS)
@@ -114,7 +116,7 @@ def test_a_job_past_its_timeout_counts_abandoned_only_once_its_worker_misses_bea
 def test_a_simple_worker_beats_for_the_job_it_runs_so_a_long_job_is_not_abandoned(
     make_pool: Callable[..., RQWorkerPool],
     make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CLIWorker],
+    cli_worker: Callable[..., CommandProcess],
 ) -> None:
     """RQ's simple worker beats for no job it runs: a job running past its first beat's TTL
     was taken for abandoned by another worker's clean-up (a training with no timeout, past
@@ -139,7 +141,7 @@ def test_a_simple_worker_beats_for_the_job_it_runs_so_a_long_job_is_not_abandone
 def test_a_simple_worker_killed_mid_job_ends_lost_when_its_heartbeat_stops(
     make_pool: Callable[..., RQWorkerPool],
     make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CLIWorker],
+    cli_worker: Callable[..., CommandProcess],
     tmp_path: Path,
 ) -> None:
     pool = make_pool(fork="false")
@@ -183,7 +185,7 @@ def test_jobs_whose_messages_redis_lost_are_sent_again_and_run(
 def test_a_killed_worker_leaves_no_scheduler_running(
     make_pool: Callable[..., RQWorkerPool],
     make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CLIWorker],
+    cli_worker: Callable[..., CommandProcess],
 ) -> None:
     """RQ's scheduler, a child of its worker, stops once the worker is killed (it went on until
     its Redis went away, and then printed a traceback after the test run's last line)."""

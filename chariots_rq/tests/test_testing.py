@@ -9,12 +9,12 @@ from collections.abc import Callable
 
 import pytest
 from redis import Redis
-from rq_test_support import DEADLINE
 
 from chariots_core.errors import WorkerPoolError
 from chariots_core.jobs import JobStatus
 from chariots_core.pipelines import PipelinesServer
 from chariots_core.testing import TestPipelinesClient
+from chariots_core.testing.polling import DEADLINE
 from chariots_core.workers import _apps
 from chariots_rq import RQWorkerPool
 from chariots_rq.testing import RedisServer, RQWorkerContext

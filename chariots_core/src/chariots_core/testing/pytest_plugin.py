@@ -12,6 +12,14 @@
   ``redis-server``), ``chariots_rabbitmq_url`` and ``chariots_postgres_url`` (skipped with the
   reason when absent; failed instead when ``$CHARIOTS_TEST_REQUIRE_SERVICES`` is set): see
   :mod:`chariots_core.testing.services`.
+- Offers the fixtures of a pool's own tests: ``chariots_queue`` (a queue of the test's own on a
+  shared broker, :mod:`chariots_core.testing.queues`), ``chariots_processes`` (commands started
+  and killed at the end, :mod:`chariots_core.testing.processes`), ``chariots_pool_apps`` (the test
+  app and its ``chariots worker`` processes) and ``chariots_pools`` (pools closed at the end), both
+  in :mod:`chariots_core.testing.pool_app`.
+- Imports a distribution's installed package before pytest imports tests from the folder named
+  like it (``<repo>/chariots_rq/tests`` under ``--import-mode=importlib``): see
+  :mod:`chariots_core.testing._package_imports`.
 - Marks ``chariots_core.testing.conformance`` for assertion rewriting, so that a third party's run
   shows the suite's failed assertions in full.
 
@@ -29,6 +37,10 @@ import pytest
 
 if TYPE_CHECKING:
     from collections.abc import Generator
+
+    from chariots_core.testing.pool_app import OpenPools, PoolApps
+    from chariots_core.testing.processes import Processes
+    from chariots_core.testing.queues import TestQueue
 
 pytest.register_assert_rewrite("chariots_core.testing.conformance")
 
@@ -60,6 +72,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         help="a known gap of the pool given by --chariots-worker-pool (a strict xfail); repeatable",
     )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> None:
+    """The installed packages named like the folders of the tests to run, imported first."""
+    from chariots_core.testing._package_imports import import_installed_packages_over
+
+    paths = [*args, *early_config.getini("testpaths")]
+    import_installed_packages_over(paths, early_config.rootpath)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collect_directory(path: Path, parent: pytest.Collector) -> None:
+    """The same for a folder met while collecting."""
+    from chariots_core.testing._package_imports import import_installed_packages_over
+
+    import_installed_packages_over([path], parent.config.rootpath)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -171,18 +202,51 @@ def chariots_postgres_url() -> str:
 
 
 def _service(find: Any) -> str:
-    from chariots_core.testing.services import (
-        REQUIRE_SERVICES_ENV,
-        ServiceUnavailable,
-        services_required,
-    )
+    from chariots_core.testing.services import skip_or_fail
 
-    try:
-        return str(find())
-    except ServiceUnavailable as error:
-        if services_required():
-            pytest.fail(f"{error} (and {REQUIRE_SERVICES_ENV} says it must be)", pytrace=False)
-        pytest.skip(str(error))
+    return str(skip_or_fail(find))
+
+
+@pytest.fixture
+def chariots_queue() -> Generator[TestQueue, None, None]:
+    """A queue of this test's own (``.name``, ``.url(base, **query)``); the clean-ups registered
+    on it (``.on_cleanup``, ``.forget_redis_keys``) run at the end."""
+    from chariots_core.testing.queues import TestQueue
+
+    queue = TestQueue()
+    yield queue
+    queue.cleanup()
+
+
+@pytest.fixture
+def chariots_processes(tmp_path: Path) -> Generator[Processes, None, None]:
+    """``.start(script, args, env)``: commands of this environment, their logs in ``tmp_path``;
+    killed (with the processes below them) at the end if they still run."""
+    from chariots_core.testing.processes import Processes
+
+    processes = Processes(tmp_path)
+    yield processes
+    processes.kill_all()
+
+
+@pytest.fixture
+def chariots_pool_apps(tmp_path: Path, chariots_processes: Processes) -> PoolApps:
+    """``.make(pool)``: the pool tests' app (``chariots_core.testing.pool_app``) under a name of
+    its own, its stores in ``tmp_path``; ``.worker(app, pool_url)``: ``chariots worker`` on it.
+    Override it to give the app pipelines of your own (``PoolApps(..., pipelines=...)``)."""
+    from chariots_core.testing.pool_app import PoolApps
+
+    return PoolApps(tmp_path, chariots_processes)
+
+
+@pytest.fixture
+def chariots_pools() -> Generator[OpenPools, None, None]:
+    """``chariots_pools(pool_or_url)``: a pool, closed (its workers stopped) at the end."""
+    from chariots_core.testing.pool_app import OpenPools
+
+    pools = OpenPools()
+    yield pools
+    pools.close_all()
 
 
 def _suite_folder() -> str:

@@ -1,5 +1,5 @@
-"""Test services for pools' tests (ours and third parties'): a private Redis, and RabbitMQ or
-PostgreSQL found or skipped with a reason.
+"""Test services for pools' tests (ours and third parties'): a private Redis, and RabbitMQ,
+PostgreSQL or any other server found or skipped with a reason.
 
 - :class:`RedisServer` starts a ``redis-server`` of its own on a free loopback port, without
   persistence, its files in a temporary folder, stopped by its pid; :func:`redis_for_tests`
@@ -7,7 +7,15 @@ PostgreSQL found or skipped with a reason.
 - :func:`find_rabbitmq` and :func:`find_postgres` answer with the URL of a server that answers
   (``$CHARIOTS_TEST_RABBITMQ_URL``, default ``amqp://guest:guest@127.0.0.1:5672//``;
   ``$CHARIOTS_TEST_POSTGRES_URL``, default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``)
-  or raise :class:`ServiceUnavailable` saying why.
+  or raise :class:`ServiceUnavailable` saying why; :func:`find_tcp_service` does the same for any
+  server at ``host:port`` (one that accepts a connection, or answers ``hello`` with ``expect``).
+- :func:`skip_or_fail` turns a :class:`ServiceUnavailable` into a skip of the test, with the
+  reason, or a failure where ``$CHARIOTS_TEST_REQUIRE_SERVICES`` is set; :func:`require_service`
+  is both in one call, for a fixture of your own broker::
+
+      @pytest.fixture(scope="session")
+      def nats_address() -> str:
+          return require_service("NATS", "127.0.0.1", 4222, expect=b"INFO ")
 
 The chariots pytest plugin turns them into session fixtures, ``chariots_redis_url``,
 ``chariots_rabbitmq_url`` and ``chariots_postgres_url``; the last two skip the test, with the
@@ -24,11 +32,14 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 from urllib.parse import urlsplit
+
+T = TypeVar("T")
 
 __all__ = [
     "DEFAULT_POSTGRES_URL",
@@ -39,13 +50,17 @@ __all__ = [
     "REQUIRE_SERVICES_ENV",
     "RedisServer",
     "ServiceUnavailable",
+    "answers",
     "find_postgres",
     "find_rabbitmq",
+    "find_tcp_service",
     "free_port",
     "postgres_schema",
     "redis_for_tests",
     "redis_server_binary",
+    "require_service",
     "services_required",
+    "skip_or_fail",
 ]
 
 REDIS_URL_ENV = "CHARIOTS_TEST_REDIS_URL"
@@ -87,13 +102,66 @@ def redis_server_binary() -> str | None:
     return str(executable) if executable and Path(executable).exists() else None
 
 
-def _answers(host: str, port: int, hello: bytes, expect: bytes, timeout: float = 2.0) -> bool:
+def answers(
+    host: str, port: int, hello: bytes = b"", expect: bytes = b"", timeout: float = 2.0
+) -> bool:
+    """Whether a server at ``host:port`` accepts a connection and, if ``expect`` is given,
+    answers ``hello`` (sent first, when given) with bytes starting with ``expect``."""
     try:
         with socket.create_connection((host, port), timeout=timeout) as connection:
-            connection.sendall(hello)
-            return connection.recv(len(expect)).startswith(expect)
+            if hello:
+                connection.sendall(hello)
+            return not expect or connection.recv(len(expect)).startswith(expect)
     except OSError:
         return False
+
+
+def find_tcp_service(
+    name: str,
+    host: str,
+    port: int,
+    *,
+    hello: bytes = b"",
+    expect: bytes = b"",
+    hint: str = "",
+) -> str:
+    """``host:port`` when the server ``name`` answers there (see :func:`answers`);
+    :class:`ServiceUnavailable` otherwise, its message naming the service, the address and
+    ``hint`` (say, the variable that points the tests elsewhere)."""
+    if not answers(host, port, hello, expect):
+        reason = f"{name} does not answer at {host}:{port}"
+        raise ServiceUnavailable(f"{reason} ({hint})" if hint else reason)
+    return f"{host}:{port}"
+
+
+def skip_or_fail(find: Callable[[], T]) -> T:
+    """What ``find()`` returns; if it raises :class:`ServiceUnavailable`, skip the test calling
+    this (from a test or a fixture) with the reason, or fail it where services are required
+    (``$CHARIOTS_TEST_REQUIRE_SERVICES``, as on CI, where a skip would hide a missing service)."""
+    import pytest
+
+    try:
+        return find()
+    except ServiceUnavailable as error:
+        if services_required():
+            pytest.fail(f"{error} (and {REQUIRE_SERVICES_ENV} says it must be)", pytrace=False)
+        pytest.skip(str(error))
+
+
+def require_service(
+    name: str,
+    host: str,
+    port: int,
+    *,
+    hello: bytes = b"",
+    expect: bytes = b"",
+    hint: str = "",
+) -> str:
+    """``host:port`` of the server ``name``; the test skips (or fails, where services are
+    required) when it does not answer: :func:`find_tcp_service` through :func:`skip_or_fail`."""
+    return skip_or_fail(
+        lambda: find_tcp_service(name, host, port, hello=hello, expect=expect, hint=hint)
+    )
 
 
 class RedisServer:
@@ -132,7 +200,7 @@ class RedisServer:
         command += ["--save", "", "--appendonly", "no", "--dir", self._folder.name]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + self.start_timeout
-        while not _answers("127.0.0.1", self.port, b"PING\r\n", b"+PONG", timeout=1.0):
+        while not answers("127.0.0.1", self.port, b"PING\r\n", b"+PONG", timeout=1.0):
             if self.process.poll() is not None:
                 _, errors = self.process.communicate()
                 self.stop()
@@ -195,10 +263,14 @@ def find_rabbitmq(url: str | None = None) -> str:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 5672
     # an AMQP 0-9-1 server answers the protocol header with a Connection.Start method frame
-    if not _answers(host, port, b"AMQP\x00\x00\x09\x01", b"\x01\x00\x00"):
-        raise ServiceUnavailable(
-            f"RabbitMQ does not answer at {host}:{port} (set {RABBITMQ_URL_ENV} to one that does)"
-        )
+    find_tcp_service(
+        "RabbitMQ",
+        host,
+        port,
+        hello=b"AMQP\x00\x00\x09\x01",
+        expect=b"\x01\x00\x00",
+        hint=f"set {RABBITMQ_URL_ENV} to one that does",
+    )
     return url
 
 
