@@ -130,10 +130,10 @@ class SleepsOutDelays(EmbeddedWorkerPool):
 class TwoLevelQueue(MessageQueue):
     """Tells two priorities apart: above 0, and the rest."""
 
-    def row_of(self, message):
-        row = super().row_of(message)
-        row.priority = 1 if row.priority > 0 else 0
-        return row
+    def values_of(self, message):
+        values = super().values_of(message)
+        values["priority"] = 1 if values["priority"] > 0 else 0
+        return values
 
 
 class TwoPriorities(EmbeddedWorkerPool):
