@@ -53,11 +53,14 @@ def test_an_amqp_url_builds_dramatiqs_rabbitmq_broker_with_priorities(
 ) -> None:
     pools.append(pool := DramatiqWorkerPool.from_url(f"{AMQP}?max_priority=4"))
     pools.append(plain := DramatiqWorkerPool.from_url(f"{AMQP}?max_priority=0"))
+    pools.append(two_levels := DramatiqWorkerPool.from_url(f"{AMQP}?max_priority=1"))
 
     assert isinstance(pool.broker, RabbitmqBroker)
     assert pool.broker.max_priority == 4
     assert pool.capabilities == DramatiqWorkerPool.capabilities_by_transport["amqp"]
     assert Capability.priority not in plain.capabilities
+    # -10, 0 and 10 fall on two broker priorities only: no `priority` declared
+    assert Capability.priority not in two_levels.capabilities
     assert Capability.redelivery in plain.capabilities
     assert "secret" not in f"{pool.describe()} {pool!r}"
 

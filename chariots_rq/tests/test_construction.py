@@ -92,6 +92,14 @@ def test_priority_levels_each_get_a_queue_highest_first() -> None:
     assert RQWorkerPool(Redis(), priorities=[0]).queue_names == ["chariots"]
 
 
+def test_priority_is_declared_only_with_a_queue_each_for_minus_ten_zero_and_ten() -> None:
+    assert Capability.priority in RQWorkerPool(Redis(), priorities="-10..10").capabilities
+    assert Capability.priority in RQWorkerPool(Redis(), priorities="-10,0,10").capabilities
+    # -10 and 0 share the lowest queue: two levels only
+    assert Capability.priority not in RQWorkerPool(Redis(), priorities="0,5,10").capabilities
+    assert Capability.priority not in RQWorkerPool(Redis(), priorities=[0]).capabilities
+
+
 def test_capabilities_declare_what_rq_does_natively() -> None:
     assert RQWorkerPool.backend == "rq"
     assert RQWorkerPool.capabilities == {

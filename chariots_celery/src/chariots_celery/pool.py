@@ -12,7 +12,7 @@ from kombu.entity import Exchange, Queue
 
 from chariots_celery import task, worker
 from chariots_core.jobs import JobMessage
-from chariots_core.workers import BaseWorkerPool, Capability, kit
+from chariots_core.workers import BaseWorkerPool, Capability, honoured_priorities, kit
 
 DEFAULT_QUEUE = "chariots-celery"
 #: the priority levels told apart by default: as many as kombu's steps on Redis (all read them)
@@ -91,9 +91,8 @@ class CeleryWorkerPool(BaseWorkerPool):
         self.task = task.register(self.celery_app)
         options = self.celery_app.conf.broker_transport_options or {}
         self.redis_steps = sorted(set(options.get("priority_steps", REDIS_PRIORITY_STEPS)))
-        vars(self)["capabilities"] = CAPABILITIES_BY_TRANSPORT.get(self.transport, frozenset()) - (
-            {Capability.priority} if len({*map(self.broker_priority, (-10, 0, 10))}) < 3 else set()
-        )
+        capabilities = CAPABILITIES_BY_TRANSPORT.get(self.transport, frozenset())
+        vars(self)["capabilities"] = honoured_priorities(capabilities, self.broker_priority)
         self.background_workers = kit.BackgroundWorkers("chariots-celery-worker")
         self.url: str | None = None
 

@@ -11,7 +11,7 @@ from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import dq_name
 
-from chariots_core.workers import Capability, kit
+from chariots_core.workers import Capability, honoured_priorities, kit
 
 #: what the pool honours on every broker (``timeouts`` with ``fork=true``)
 COMMON = frozenset({Capability.interrupt_running, Capability.retries, Capability.delay})
@@ -31,7 +31,7 @@ def capabilities(broker: Broker, fork: bool) -> frozenset[Capability]:
     """What a pool on ``broker`` honours."""
     found = COMMON | ({Capability.timeouts} if fork else set())
     if isinstance(broker, RabbitmqBroker):
-        found |= BY_TRANSPORT["amqp"] - (set() if broker.max_priority else {Capability.priority})
+        found |= honoured_priorities(BY_TRANSPORT["amqp"], lambda p: broker_priority(broker, p))
     return found | (BY_TRANSPORT["redis"] if isinstance(broker, RedisBroker) else set())
 
 

@@ -23,7 +23,7 @@ from rq.utils import as_text
 from rq.worker_registration import WORKERS_BY_QUEUE_KEY
 
 from chariots_core.jobs import JobMessage
-from chariots_core.workers import BaseWorkerPool, Capability
+from chariots_core.workers import BaseWorkerPool, Capability, honoured_priorities
 from chariots_core.workers.kit import (
     BackgroundWorkers,
     Choice,
@@ -162,6 +162,7 @@ class RQWorkerPool(BaseWorkerPool):
             Queue(self.queue_name_for(lv), connection=self.redis, serializer=JSONSerializer,
                   **queue_kwargs) for lv in self.priorities
         ]  # fmt: skip
+        vars(self)["capabilities"] = honoured_priorities(self.capabilities, self.queue_for)
         #: the worker processes :meth:`start_workers` started
         self.background_workers = BackgroundWorkers("chariots-rq-worker", **_PROCESS_OPTIONS)
         self.url: str | None = None

@@ -14,7 +14,7 @@ too, where the original chariots had it.
 from chariots_core.jobs import JobStatus
 from chariots_core.workers._apps import WorkerApp, get_app, load_app, register_app
 from chariots_core.workers._base_pool import BaseWorkerPool
-from chariots_core.workers._capabilities import Capability
+from chariots_core.workers._capabilities import PRIORITY_PROBES, Capability, honoured_priorities
 from chariots_core.workers._context import PoolContext
 from chariots_core.workers._outcome import MessageAction, RunOutcome
 from chariots_core.workers._plugins import (
@@ -42,6 +42,7 @@ from chariots_core.workers.hookspecs import hookimpl
 
 __all__ = [
     "MAX_RESUBMITS",
+    "PRIORITY_PROBES",
     "BackendInfo",
     "BackendNotInstalled",
     "BaseWorkerPool",
@@ -60,6 +61,7 @@ __all__ = [
     "fail_run",
     "get_app",
     "get_worker_pool",
+    "honoured_priorities",
     "hookimpl",
     "lifecycle_hooks",
     "load_app",

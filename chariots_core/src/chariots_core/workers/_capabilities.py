@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from enum import Enum
+
+__all__ = ["PRIORITY_PROBES", "Capability", "honoured_priorities"]
+
+#: the priorities a pool that declares ``priority`` must tell apart, in order: jobs of these
+#: start highest first (the conformance suite submits them lowest first and checks)
+PRIORITY_PROBES = (-10, 0, 10)
 
 
 class Capability(Enum):
@@ -26,3 +33,16 @@ class Capability(Enum):
     priority = "priority"
     #: a job whose worker died is run again by another worker (else it ends ``lost``)
     redelivery = "redelivery"
+
+
+def honoured_priorities(
+    capabilities: frozenset[Capability], level_of: Callable[[int], Hashable]
+) -> frozenset[Capability]:
+    """``capabilities``, less ``priority`` unless ``level_of`` (a chariots priority → the level
+    the pool's broker gives it: a queue, a broker priority) gives each of
+    :data:`PRIORITY_PROBES` a level of its own: a pool whose settings leave fewer levels (two
+    queues, ``x-max-priority`` 1) does not declare ``priority``."""
+    levels = {level_of(priority) for priority in PRIORITY_PROBES}
+    if len(levels) == len(PRIORITY_PROBES):
+        return capabilities
+    return capabilities - {Capability.priority}

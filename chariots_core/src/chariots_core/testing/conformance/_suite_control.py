@@ -13,13 +13,13 @@ from chariots_core.testing.conformance._fixtures import ConformanceFixtures
 from chariots_core.testing.conformance._harness import Harness, describe_job
 from chariots_core.testing.conformance._markers import requires
 from chariots_core.testing.conformance._ops import TICK_INTERVAL
-from chariots_core.workers import Capability
+from chariots_core.workers import PRIORITY_PROBES, Capability
 
 #: slack allowed when comparing timestamps the job store recorded (clock reads, rounding)
 CLOCK_SLACK = 0.05
 #: the priorities a pool declaring ``priority`` must tell apart (it may group those between, and
 #: clamp those beyond), and how many jobs of each the priority test queues
-PRIORITY_LEVELS, JOBS_PER_LEVEL = (-10, 0, 10), 2
+PRIORITY_LEVELS, JOBS_PER_LEVEL = PRIORITY_PROBES, 2
 #: seconds the ticks of a timed-out job are watched, and how many may still land meanwhile
 TICKS_WATCHED, TICKS_IN_FLIGHT = 1.0, 2
 
