@@ -25,6 +25,9 @@ def register_app(app: PipelinesServer) -> None:
     """Make ``app`` runnable by the workers of this process (servers register themselves)."""
     with _lock:
         _apps[app.name] = app
+    from chariots_core.workers._app_listeners import notify_app_registered
+
+    notify_app_registered(app)
 
 
 def get_app(name: str) -> PipelinesServer:
