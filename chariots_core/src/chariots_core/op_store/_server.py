@@ -87,12 +87,14 @@ def _string_list_field(body: dict[str, Any], name: str) -> list[str]:
 
 
 def _optional_string_field(body: dict[str, Any], name: str) -> str | None:
-    """A string field that may be ``null`` (or left out)."""
-    return None if body.get(name) is None else _string_field(body, name)
+    """A string field that may be ``null`` (it must be there)."""
+    if name not in body:
+        raise BadRequest(f"the request body needs a {name!r} field")
+    return None if body[name] is None else _string_field(body, name)
 
 
 def _optional_version(body: dict[str, Any], name: str) -> Version | None:
-    """A version field that may be ``null`` (or left out): a link for every version."""
+    """A version field that may be ``null``: a link for every version."""
     value = _optional_string_field(body, name)
     return None if value is None else parse_version(value, name)
 
