@@ -103,11 +103,10 @@ class WorkerContext:
         (a worker process runs the apps registered when it was forked)."""
         if os.getpid() != self._pid or not isinstance(app, PipelinesServer):
             return  # a worker forked from this process registering an app: none of ours
-        if not self._matches(app.worker_pool_spec):
-            return
-        spec = app.worker_pool_spec
-        # the app is still being built: its pool is the one it was given, or one alike
-        self._start(spec if isinstance(spec, BaseWorkerPool) else get_worker_pool(spec))
+        if self._matches(app.worker_pool_spec):
+            # the app is built but for adopting its pool: reading it makes the app adopt it now
+            # (adopting again is harmless), so that it starts with the app's store in hand
+            self._start(app.worker_pool)
 
     def _given_pool(self) -> BaseWorkerPool:
         assert self.pool is not None
