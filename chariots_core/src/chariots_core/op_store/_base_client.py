@@ -63,8 +63,8 @@ class BaseOpStoreClient(ABC):
     ) -> None:
         """Save the bytes of one version of an op; saving the same version again replaces them.
 
-        ``class_version`` is the version of the op's class when it was saved (given an op, its
-        class's ``__version__`` by default, else ``version``: see :func:`save_arguments`)."""
+        ``class_version`` is the version of the op's class when it was saved (by default: given
+        an op, its class's ``__version__``, else ``version``)."""
 
     @abstractmethod
     def register_valid_link(
@@ -81,7 +81,7 @@ class BaseOpStoreClient(ABC):
         Also called as the original chariots called it, ``register_valid_link(downstream,
         upstream, upstream_op_version)``: a link given no downstream version is valid for every
         version of the downstream op; no downstream op (``None``) registers the upstream op
-        alone. See :func:`link_arguments`."""
+        alone."""
 
     @abstractmethod
     def get_validated_links(

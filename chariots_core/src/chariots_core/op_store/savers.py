@@ -68,7 +68,7 @@ class FileSaver(BaseSaver):
     """Op bytes in files under a local folder (created when missing).
 
     ``root_path`` is the folder as it was given (a string stays a string, as in the original
-    chariots); :attr:`path` is that folder, absolute, where the files are.
+    chariots); ``path`` is that folder, absolute, where the files are.
     """
 
     def __init__(self, root_path: str | os.PathLike[str]) -> None:
