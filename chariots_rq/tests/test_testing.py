@@ -10,7 +10,6 @@ from collections.abc import Callable
 import pytest
 from redis import Redis
 
-from chariots_core.errors import WorkerPoolError
 from chariots_core.jobs import JobStatus
 from chariots_core.pipelines import PipelinesServer
 from chariots_core.testing import TestPipelinesClient
@@ -90,13 +89,18 @@ def test_a_pool_or_url_can_be_given(
     assert pool.n_workers == 0
 
 
-def test_without_an_rq_app_it_says_what_to_do(
-    make_app: Callable[..., PipelinesServer], monkeypatch: pytest.MonkeyPatch
+def test_entered_before_the_app_it_starts_workers_when_the_app_is_built(
+    pool: RQWorkerPool, make_app: Callable[..., PipelinesServer], fresh_app_registry: None
 ) -> None:
-    monkeypatch.setattr("chariots_core.testing.worker_context.registered_apps", lambda: [])
-
-    with pytest.raises(WorkerPoolError, match="found no app with a worker pool of backend 'rq'"):
-        RQWorkerContext().__enter__()
+    with RQWorkerContext() as context:  # the original chariots' order
+        assert context.pools == []
+        app = make_app(pool)
+        assert context.pools == [pool]
+        assert pool.n_workers == 1
+        job = app.submit_job("add_one", 1)
+        assert app.wait_for_job(job.id, DEADLINE).result == 2
+    assert pool.n_workers == 0
+    assert context.pools == []
 
 
 def test_redis_server_runs_privately_and_stops_by_its_pid() -> None:

@@ -66,7 +66,7 @@ def test_a_config_file_is_read_as_the_original_read_it(config_file: Path, tmp_pa
     assert config.pipelines_workers_config.worker_type == "embedded"
     saver = config.op_store_config.get_saver()
     assert isinstance(saver, FileSaver)
-    assert saver.root_path == tmp_path / "ops"
+    assert saver.path == tmp_path / "ops"
     client = config.get_pipelines_client()
     assert isinstance(client, PipelinesClient)
     assert client.backend_url == "http://localhost:5000"

@@ -57,7 +57,7 @@ def test_delete(saver: BaseSaver) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad_key", ["", "../escape", "op/../../escape", "/absolute", "op//key", "op\\key", "./op"]
+    "bad_key", ["", "/", "../escape", "/../escape", "op/../../escape", "op//key", "op\\key", "./op"]
 )
 def test_keys_cannot_leave_the_root(saver: BaseSaver, bad_key: str) -> None:
     with pytest.raises(BadRequest, match="saver key"):
@@ -93,10 +93,10 @@ def test_fsspec_saver_on_memory_is_shared_by_url() -> None:
 def test_saver_from_url(tmp_path: Path) -> None:
     plain = saver_from_url(str(tmp_path / "ops"))
     assert isinstance(plain, FileSaver)
-    assert plain.root_path == tmp_path / "ops"
+    assert plain.path == tmp_path / "ops"
     as_path = saver_from_url(tmp_path / "ops")
     assert isinstance(as_path, FileSaver)
     file_url = saver_from_url((tmp_path / "with space" / "ops").as_uri())
     assert isinstance(file_url, FileSaver)
-    assert file_url.root_path == tmp_path / "with space" / "ops"
+    assert file_url.path == tmp_path / "with space" / "ops"
     assert isinstance(saver_from_url("memory://chariots-tests/x"), FsspecSaver)

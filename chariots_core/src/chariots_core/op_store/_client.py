@@ -14,7 +14,16 @@ from chariots_core._transport import (
     error_from_response,
 )
 from chariots_core.errors import OpNotFound, RemoteError
-from chariots_core.op_store._base_client import BaseOpStoreClient, SavedOpVersion
+from chariots_core.op_store._base_client import (
+    BaseOpStoreClient,
+    OpOrName,
+    SavedOpVersion,
+    link_arguments,
+    op_name_of,
+    pipeline_arguments,
+    save_arguments,
+    validated_links_arguments,
+)
 from chariots_core.op_store._names import parse_version
 from chariots_core.op_store._wire import saved_op_version_from_json
 from chariots_core.versioning import Version
@@ -53,8 +62,8 @@ class HttpOpStoreClient(BaseOpStoreClient):
             raise RemoteError(f"{route} answered {answer!r}, not a JSON object", 502)
         return answer
 
-    def get_all_versions_of_op(self, op_name: str) -> list[SavedOpVersion]:
-        answer = self._post_json("/v1/get_all_versions_of_op", {"op_name": op_name})
+    def get_all_versions_of_op(self, op_name: OpOrName) -> list[SavedOpVersion]:
+        answer = self._post_json("/v1/get_all_versions_of_op", {"op_name": op_name_of(op_name)})
         return [saved_op_version_from_json(item) for item in answer["versions"]]
 
     def get_latest_versions(self, op_names: Sequence[str]) -> dict[str, SavedOpVersion]:
@@ -63,55 +72,78 @@ class HttpOpStoreClient(BaseOpStoreClient):
             str(name): saved_op_version_from_json(item) for name, item in answer["versions"].items()
         }
 
-    def get_op_bytes_for_version(self, op_name: str, version: Version) -> bytes:
-        body = {"op_name": op_name, "version": str(version)}
+    def get_op_bytes_for_version(self, op_name: OpOrName, version: Version) -> bytes:
+        body = {"op_name": op_name_of(op_name), "version": str(version)}
         return self._post("/v1/get_op_bytes_for_version", json_body=body).body
 
     def save_op_bytes(
         self,
-        op_name: str,
+        op_name: OpOrName,
         version: Version,
         op_bytes: bytes,
         *,
-        class_version: Version,
-        training_version: Version | None,
+        class_version: Version | None = None,
+        training_version: Version | None = None,
     ) -> None:
-        params = {"op_name": op_name, "version": str(version), "class_version": str(class_version)}
+        class_version = save_arguments(op_name, version, class_version)
+        params = {
+            "op_name": op_name_of(op_name),
+            "version": str(version),
+            "class_version": str(class_version),
+        }
         if training_version is not None:
             params["training_version"] = str(training_version)
         self._post("/v1/save_op_bytes", data=bytes(op_bytes), params=params)
 
     def register_valid_link(
         self,
-        downstream_op_name: str,
-        downstream_version: Version,
-        upstream_op_name: str,
-        upstream_version: Version,
+        downstream_op_name: OpOrName | None,
+        downstream_version: Version | OpOrName | None = None,
+        upstream_op_name: OpOrName | Version | None = None,
+        upstream_version: Version | None = None,
+        *,
+        upstream_op_version: Version | None = None,
     ) -> None:
+        down, down_version, up, up_version = link_arguments(
+            downstream_op_name,
+            downstream_version,
+            upstream_op_name,
+            upstream_version,
+            upstream_op_version,
+        )
         self._post_json(
             "/v1/register_valid_link",
             {
-                "downstream_op_name": downstream_op_name,
-                "downstream_version": str(downstream_version),
-                "upstream_op_name": upstream_op_name,
-                "upstream_version": str(upstream_version),
+                "downstream_op_name": down,
+                "downstream_version": None if down_version is None else str(down_version),
+                "upstream_op_name": up,
+                "upstream_version": str(up_version),
             },
         )
 
     def get_validated_links(
-        self, downstream_op_name: str, downstream_version: Version, upstream_op_name: str
+        self,
+        downstream_op_name: OpOrName,
+        downstream_version: Version | OpOrName | None = None,
+        upstream_op_name: OpOrName | None = None,
     ) -> set[Version]:
+        down, down_version, up = validated_links_arguments(
+            downstream_op_name, downstream_version, upstream_op_name
+        )
         answer = self._post_json(
             "/v1/get_validated_links",
             {
-                "downstream_op_name": downstream_op_name,
-                "downstream_version": str(downstream_version),
-                "upstream_op_name": upstream_op_name,
+                "downstream_op_name": down,
+                "downstream_version": None if down_version is None else str(down_version),
+                "upstream_op_name": up,
             },
         )
         return {parse_version(item) for item in answer["upstream_versions"]}
 
-    def register_new_pipeline(self, pipeline_name: str, op_names: Sequence[str]) -> None:
+    def register_new_pipeline(
+        self, pipeline_name: Any, op_names: Sequence[str] | None = None
+    ) -> None:
+        pipeline_name, op_names = pipeline_arguments(pipeline_name, op_names)
         self._post_json(
             "/v1/register_new_pipeline",
             {"pipeline_name": pipeline_name, "op_names": list(op_names)},

@@ -5,15 +5,25 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, aliased
 
 from chariots_core.database import Base, Database, utc_now
 from chariots_core.errors import BadRequest, ChariotsError, OpNotFound
-from chariots_core.op_store._base_client import BaseOpStoreClient, SavedOpVersion
+from chariots_core.op_store._base_client import (
+    BaseOpStoreClient,
+    OpOrName,
+    SavedOpVersion,
+    link_arguments,
+    op_name_of,
+    pipeline_arguments,
+    save_arguments,
+    validated_links_arguments,
+)
 from chariots_core.op_store._models import (
     OpRecord,
     OpVersionRecord,
@@ -33,6 +43,9 @@ from chariots_core.versioning import Version
 #: File and folder an ``OpStore(path=...)`` keeps its database and op bytes in.
 DEFAULT_DB_FILE = "chariots.db"
 DEFAULT_OPS_FOLDER = "ops"
+#: the downstream hashes of a link registered with no downstream version (the original
+#: chariots' form): it holds for every version of the downstream op
+ANY_VERSION_HASH = ""
 
 
 class OpStore(BaseOpStoreClient):
@@ -76,8 +89,8 @@ class OpStore(BaseOpStoreClient):
         if self._owns_db:
             self.db.dispose()
 
-    def get_all_versions_of_op(self, op_name: str) -> list[SavedOpVersion]:
-        check_op_name(op_name)
+    def get_all_versions_of_op(self, op_name: OpOrName) -> list[SavedOpVersion]:
+        op_name = check_op_name(op_name_of(op_name))
         self.db.ensure_created()
         query = (
             select(OpVersionRecord)
@@ -115,8 +128,8 @@ class OpStore(BaseOpStoreClient):
                 name: _saved_op_version(name, record) for record, name in session.execute(query)
             }
 
-    def get_op_bytes_for_version(self, op_name: str, version: Version) -> bytes:
-        check_op_name(op_name)
+    def get_op_bytes_for_version(self, op_name: OpOrName, version: Version) -> bytes:
+        op_name = check_op_name(op_name_of(op_name))
         check_version(version)
         self.db.ensure_created()
         query = (
@@ -137,14 +150,15 @@ class OpStore(BaseOpStoreClient):
 
     def save_op_bytes(
         self,
-        op_name: str,
+        op_name: OpOrName,
         version: Version,
         op_bytes: bytes,
         *,
-        class_version: Version,
-        training_version: Version | None,
+        class_version: Version | None = None,
+        training_version: Version | None = None,
     ) -> None:
-        check_op_name(op_name)
+        class_version = save_arguments(op_name, version, class_version)
+        op_name = check_op_name(op_name_of(op_name))
         check_version(version)
         check_version(class_version, "class_version")
         if training_version is not None:
@@ -181,40 +195,66 @@ class OpStore(BaseOpStoreClient):
 
     def register_valid_link(
         self,
-        downstream_op_name: str,
-        downstream_version: Version,
-        upstream_op_name: str,
-        upstream_version: Version,
+        downstream_op_name: OpOrName | None,
+        downstream_version: Version | OpOrName | None = None,
+        upstream_op_name: OpOrName | Version | None = None,
+        upstream_version: Version | None = None,
+        *,
+        upstream_op_version: Version | None = None,
     ) -> None:
-        check_op_name(downstream_op_name)
-        check_op_name(upstream_op_name)
-        check_version(downstream_version, "downstream_version")
-        check_version(upstream_version, "upstream_version")
+        down, down_version, up, up_version = link_arguments(
+            downstream_op_name,
+            downstream_version,
+            upstream_op_name,
+            upstream_version,
+            upstream_op_version,
+        )
+        check_op_name(up)
+        check_version(up_version, "upstream_version")
+        if down is not None:
+            check_op_name(down)
+        if down_version is not None:
+            check_version(down_version, "downstream_version")
         self.db.ensure_created()
         with self.db.session() as session:
-            op_ids = self._op_ids(session, [downstream_op_name, upstream_op_name])
+            op_ids = self._op_ids(session, [up] if down is None else [down, up])
+            if down is None:  # the original's form for the last op of a pipeline: no link
+                return
+            any_version = (ANY_VERSION_HASH,) * 3
+            major, minor, patch = (
+                any_version
+                if down_version is None
+                else (down_version.major, down_version.minor, down_version.patch)
+            )
             session.execute(
                 self._insert(ValidatedLinkRecord)
                 .values(
-                    downstream_op_id=op_ids[downstream_op_name],
-                    downstream_major=downstream_version.major,
-                    downstream_minor=downstream_version.minor,
-                    downstream_patch=downstream_version.patch,
-                    upstream_op_id=op_ids[upstream_op_name],
-                    upstream_major=upstream_version.major,
-                    upstream_minor=upstream_version.minor,
-                    upstream_patch=upstream_version.patch,
-                    upstream_creation_time=upstream_version.creation_time,
+                    downstream_op_id=op_ids[down],
+                    downstream_major=major,
+                    downstream_minor=minor,
+                    downstream_patch=patch,
+                    upstream_op_id=op_ids[up],
+                    upstream_major=up_version.major,
+                    upstream_minor=up_version.minor,
+                    upstream_patch=up_version.patch,
+                    upstream_creation_time=up_version.creation_time,
                 )
                 .on_conflict_do_nothing()
             )
 
     def get_validated_links(
-        self, downstream_op_name: str, downstream_version: Version, upstream_op_name: str
+        self,
+        downstream_op_name: OpOrName,
+        downstream_version: Version | OpOrName | None = None,
+        upstream_op_name: OpOrName | None = None,
     ) -> set[Version]:
-        check_op_name(downstream_op_name)
-        check_op_name(upstream_op_name)
-        check_version(downstream_version, "downstream_version")
+        down, down_version, up = validated_links_arguments(
+            downstream_op_name, downstream_version, upstream_op_name
+        )
+        check_op_name(down)
+        check_op_name(up)
+        if down_version is not None:
+            check_version(down_version, "downstream_version")
         self.db.ensure_created()
         downstream = aliased(OpRecord)
         upstream = aliased(OpRecord)
@@ -228,21 +268,33 @@ class OpStore(BaseOpStoreClient):
             )
             .join(downstream, downstream.id == link.downstream_op_id)
             .join(upstream, upstream.id == link.upstream_op_id)
-            .where(
-                downstream.name == downstream_op_name,
-                link.downstream_major == downstream_version.major,
-                link.downstream_minor == downstream_version.minor,
-                link.downstream_patch == downstream_version.patch,
-                upstream.name == upstream_op_name,
-            )
+            .where(downstream.name == down, upstream.name == up)
         )
+        if down_version is not None:
+            query = query.where(
+                or_(
+                    and_(
+                        link.downstream_major == down_version.major,
+                        link.downstream_minor == down_version.minor,
+                        link.downstream_patch == down_version.patch,
+                    ),
+                    and_(
+                        link.downstream_major == ANY_VERSION_HASH,
+                        link.downstream_minor == ANY_VERSION_HASH,
+                        link.downstream_patch == ANY_VERSION_HASH,
+                    ),
+                )
+            )
         with self.db.session(readonly=True) as session:
             return {
                 Version(major, minor, patch, creation_time=creation_time)
                 for major, minor, patch, creation_time in session.execute(query)
             }
 
-    def register_new_pipeline(self, pipeline_name: str, op_names: Sequence[str]) -> None:
+    def register_new_pipeline(
+        self, pipeline_name: Any, op_names: Sequence[str] | None = None
+    ) -> None:
+        pipeline_name, op_names = pipeline_arguments(pipeline_name, op_names)
         check_pipeline_name(pipeline_name)
         names = sorted({check_op_name(name) for name in _names_sequence(op_names)})
         self.db.ensure_created()
@@ -290,6 +342,17 @@ class OpStore(BaseOpStoreClient):
         )
         with self.db.session(readonly=True) as session:
             return list(session.scalars(query))
+
+    def get_or_register_op(self, op_name: OpOrName) -> OpRecord:
+        """The op's database record (``.id``, ``.name``), created if the op is new (detached
+        from its session: read its columns, do not change it)."""
+        op_name = check_op_name(op_name_of(op_name))
+        self.db.ensure_created()
+        with self.db.session() as session:
+            op_id = self._op_ids(session, [op_name])[op_name]
+            record = session.get_one(OpRecord, op_id)
+            session.expunge(record)
+        return record
 
     def _op_ids(self, session: Session, op_names: Iterable[str]) -> dict[str, int]:
         """The ids of these ops, creating those that are new (race-free on every database)."""

@@ -11,9 +11,12 @@ not inflated by base64:
 - ``/v1/save_op_bytes``: the op bytes, with ``op_name``, ``version``, ``class_version`` and
   ``training_version`` (left out when none) in the query string → ``{}``
 - ``/v1/register_valid_link``: ``{"downstream_op_name", "downstream_version",
-  "upstream_op_name", "upstream_version"}`` → ``{}``
+  "upstream_op_name", "upstream_version"}`` → ``{}`` (a ``null`` downstream version: the link
+  holds for every version of the downstream op; a ``null`` downstream op: the upstream op is
+  registered alone, as the original chariots did for a pipeline's last op)
 - ``/v1/get_validated_links``: ``{"downstream_op_name", "downstream_version",
-  "upstream_op_name"}`` → ``{"upstream_versions": [...]}``
+  "upstream_op_name"}`` → ``{"upstream_versions": [...]}`` (a ``null`` downstream version:
+  those validated for any version of the downstream op)
 - ``/v1/register_new_pipeline``: ``{"pipeline_name", "op_names": [...]}`` → ``{}``
 - ``/v1/pipeline_exists``: ``{"pipeline_name"}`` → ``{"exists": bool}``
 - ``GET /v1/health_check`` → ``{"status": "ok"}``
@@ -49,11 +52,12 @@ from chariots_core._serving._operations import BYTES_TYPE
 from chariots_core._serving._tokens import TokenSetting
 from chariots_core.database import Database
 from chariots_core.errors import BadRequest
-from chariots_core.op_store._models import NAME_LENGTH
+from chariots_core.op_store._models import NAME_LENGTH, OpRecord
 from chariots_core.op_store._names import OP_NAME_PATTERN, PIPELINE_NAME_PATTERN, parse_version
 from chariots_core.op_store._op_store import OpStore
 from chariots_core.op_store._wire import saved_op_version_to_json, versions_to_json
 from chariots_core.op_store.savers import BaseSaver
+from chariots_core.versioning import Version
 from chariots_core.versioning._version import VERSION_PATTERN
 
 #: the database of ``OpStoreServer(saver)`` given no URL, as in the original chariots
@@ -80,6 +84,19 @@ def _string_list_field(body: dict[str, Any], name: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise BadRequest(f"{name!r} must be a list of strings")
     return value
+
+
+def _optional_string_field(body: dict[str, Any], name: str) -> str | None:
+    """A string field that may be ``null`` (it must be there)."""
+    if name not in body:
+        raise BadRequest(f"the request body needs a {name!r} field")
+    return None if body[name] is None else _string_field(body, name)
+
+
+def _optional_version(body: dict[str, Any], name: str) -> Version | None:
+    """A version field that may be ``null``: a link for every version."""
+    value = _optional_string_field(body, name)
+    return None if value is None else parse_version(value, name)
 
 
 def _json_object(*fields: str) -> dict[str, Any]:
@@ -145,6 +162,15 @@ class OpStoreServer(JsonApiServer):
     def flask(self) -> flask.Flask:
         """The Flask app: the server itself (the original chariots' server held one here)."""
         return self
+
+    @property
+    def saver(self) -> BaseSaver:
+        """Where the op bytes are kept (``server.op_store.saver``; the original's ``_saver``)."""
+        return self.op_store.saver
+
+    def get_or_register_db_op(self, op_name: str) -> OpRecord:
+        """The op's database record (``.id``, ``.name``), created if the op is new."""
+        return self.op_store.get_or_register_op(op_name)
 
 
 def _op_store(
@@ -213,20 +239,27 @@ def _operations(store: OpStore) -> list[Operation]:
         body = _json_object(
             "downstream_op_name", "downstream_version", "upstream_op_name", "upstream_version"
         )
-        store.register_valid_link(
-            _string_field(body, "downstream_op_name"),
-            parse_version(_string_field(body, "downstream_version"), "downstream_version"),
-            _string_field(body, "upstream_op_name"),
-            parse_version(_string_field(body, "upstream_version"), "upstream_version"),
+        downstream_version = _optional_version(body, "downstream_version")
+        downstream = _optional_string_field(body, "downstream_op_name")
+        upstream = _string_field(body, "upstream_op_name")
+        upstream_version = parse_version(
+            _string_field(body, "upstream_version"), "upstream_version"
         )
+        if downstream is None or downstream_version is None:  # the original chariots' form
+            store.register_valid_link(downstream, upstream, upstream_op_version=upstream_version)
+        else:
+            store.register_valid_link(downstream, downstream_version, upstream, upstream_version)
         return flask.jsonify({})
 
     def get_validated_links() -> flask.Response:
         body = _json_object("downstream_op_name", "downstream_version", "upstream_op_name")
-        versions = store.get_validated_links(
-            _string_field(body, "downstream_op_name"),
-            parse_version(_string_field(body, "downstream_version"), "downstream_version"),
-            _string_field(body, "upstream_op_name"),
+        downstream_version = _optional_version(body, "downstream_version")
+        downstream = _string_field(body, "downstream_op_name")
+        upstream = _string_field(body, "upstream_op_name")
+        versions = (
+            store.get_validated_links(downstream, upstream)
+            if downstream_version is None
+            else store.get_validated_links(downstream, downstream_version, upstream)
         )
         return flask.jsonify(upstream_versions=versions_to_json(versions))
 
@@ -319,8 +352,8 @@ def _operations(store: OpStore) -> list[Operation]:
             "Record that a version of a downstream op was validated on a version of an "
             "upstream op.",
             {
-                "downstream_op_name": _OP_NAME,
-                "downstream_version": _VERSION,
+                "downstream_op_name": _NULLABLE_OP_NAME,
+                "downstream_version": _NULLABLE_VERSION,
                 "upstream_op_name": _OP_NAME,
                 "upstream_version": _VERSION,
             },
@@ -332,7 +365,7 @@ def _operations(store: OpStore) -> list[Operation]:
             "The versions of an upstream op that a version of a downstream op was validated on.",
             {
                 "downstream_op_name": _OP_NAME,
-                "downstream_version": _VERSION,
+                "downstream_version": _NULLABLE_VERSION,
                 "upstream_op_name": _OP_NAME,
             },
             _object({"upstream_versions": {"type": "array", "items": _VERSION}}),
@@ -364,6 +397,10 @@ _OP_NAME = {"$ref": "#/components/schemas/OpName"}
 _PIPELINE_NAME = {"$ref": "#/components/schemas/PipelineName"}
 _VERSION = {"$ref": "#/components/schemas/Version"}
 _SAVED = {"$ref": "#/components/schemas/SavedOpVersion"}
+#: a link with no downstream version holds for every version of the downstream op; with no
+#: downstream op it registers the upstream op alone (the original chariots' forms)
+_NULLABLE_VERSION = {"anyOf": [_VERSION, {"type": "null"}]}
+_NULLABLE_OP_NAME = {"anyOf": [_OP_NAME, {"type": "null"}]}
 _SCHEMAS: dict[str, Any] = {
     "OpName": {
         "type": "string",

@@ -25,13 +25,27 @@ from chariots_core.errors import BadRequest, OpNotFound
 
 
 def _check_key(key: str) -> PurePosixPath:
-    """``key`` as a relative path that stays under the saver's root; ``BadRequest`` otherwise."""
-    if not isinstance(key, str) or not key:
+    """``key`` as a relative path that stays under the saver's root; ``BadRequest`` otherwise.
+
+    A key starting with ``/`` is read from the saver's root, as the original chariots wrote its
+    paths (``"/models/op/1.0.0"`` is ``"models/op/1.0.0"``)."""
+    if not isinstance(key, str) or not key.lstrip("/"):
         raise BadRequest(f"saver key must be a non-empty string: {key!r}")
+    key = key.lstrip("/")
     path = PurePosixPath(key)
     if "\\" in key or path.is_absolute() or any(part in ("", ".", "..") for part in key.split("/")):
         raise BadRequest(f"saver key must be a relative path without '.' or '..': {key!r}")
     return path
+
+
+def _original_order(key: str | bytes, data: bytes | str) -> tuple[str, bytes]:
+    """``save(key, data)``, also called in the original chariots' order ``save(data, path)``
+    (the bytes first: a key is a string and the data bytes, so the orders cannot be mistaken)."""
+    if isinstance(data, str) and not isinstance(key, str):
+        return data, bytes(key)
+    if isinstance(key, str) and not isinstance(data, str):
+        return key, data
+    raise BadRequest(f"a saver saves bytes under a string key, not {key!r} and {data!r}")
 
 
 class BaseSaver(ABC):
@@ -51,18 +65,24 @@ class BaseSaver(ABC):
 
 
 class FileSaver(BaseSaver):
-    """Op bytes in files under a local folder (created when missing)."""
+    """Op bytes in files under a local folder (created when missing).
+
+    ``root_path`` is the folder as it was given (a string stays a string, as in the original
+    chariots); ``path`` is that folder, absolute, where the files are.
+    """
 
     def __init__(self, root_path: str | os.PathLike[str]) -> None:
-        self.root_path = Path(root_path).expanduser().absolute()
+        self.root_path = root_path
+        self.path: Path = Path(root_path).expanduser().absolute()
 
     def __repr__(self) -> str:
-        return f"FileSaver({str(self.root_path)!r})"
+        return f"FileSaver({str(self.path)!r})"
 
     def _path(self, key: str) -> Path:
-        return self.root_path.joinpath(*_check_key(key).parts)
+        return self.path.joinpath(*_check_key(key).parts)
 
     def save(self, key: str, data: bytes) -> None:
+        key, data = _original_order(key, data)
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         file_descriptor, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -80,7 +100,7 @@ class FileSaver(BaseSaver):
         try:
             return self._path(key).read_bytes()
         except FileNotFoundError:
-            raise OpNotFound(f"no op bytes saved under {key!r} in {self.root_path}") from None
+            raise OpNotFound(f"no op bytes saved under {key!r} in {self.path}") from None
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
@@ -134,6 +154,7 @@ class FsspecSaver(BaseSaver):
         return "file" in protocols or "local" in protocols
 
     def save(self, key: str, data: bytes) -> None:
+        key, data = _original_order(key, data)
         path = self._path(key)
         parent = path.rsplit("/", 1)[0]
         self.fs.makedirs(parent, exist_ok=True)

@@ -12,7 +12,7 @@ from chariots_core.pipeline_model._graph import resolve_graph, upstream_edges
 from chariots_core.pipeline_model.callbacks import PipelineCallback
 from chariots_core.pipeline_model.nodes import PIPELINE_INPUT, PIPELINE_OUTPUT, Node
 from chariots_core.pipeline_model.ops import LoadableOp
-from chariots_core.versioning import Version
+from chariots_core.versioning import VersionsByName
 
 if TYPE_CHECKING:
     from chariots_core.op_store import BaseOpStoreClient
@@ -77,9 +77,9 @@ class Pipeline:
     def gives_output(self) -> bool:
         return any(PIPELINE_OUTPUT in node.output_nodes for node in self._nodes)
 
-    def get_pipeline_versions(self) -> dict[str, Version]:
-        """The version of each node's op, by node name."""
-        return {node.name: node.node_version for node in self._nodes}
+    def get_pipeline_versions(self) -> VersionsByName:
+        """The version of each node's op, by node name (a node is a key too)."""
+        return VersionsByName({node.name: node.node_version for node in self._nodes})
 
     def op_names(self) -> list[str]:
         """The names of every op of this pipeline and of the pipelines nested in it."""

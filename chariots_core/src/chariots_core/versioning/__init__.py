@@ -1,5 +1,6 @@
 """Versions of ops: which changes break what was built on them, and which do not."""
 
+from chariots_core.versioning._by_name import VersionsByName
 from chariots_core.versioning._stable_repr import stable_repr
 from chariots_core.versioning._version import Version
 from chariots_core.versioning._version_type import VersionType
@@ -18,6 +19,7 @@ __all__ = [
     "VersionedField",
     "VersionedFieldDict",
     "VersionedMeta",
+    "VersionsByName",
     "atomic_versions",
     "class_version",
     "stable_repr",

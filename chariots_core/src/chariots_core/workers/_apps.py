@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from chariots_core.errors import ChariotsError
@@ -66,6 +66,7 @@ def register_app(app: WorkerApp) -> None:
     """Make ``app`` runnable by the workers of this process (servers register themselves)."""
     with _lock:
         _apps[app.name] = app
+    _notify_app_registered(app)
 
 
 def get_app(name: str) -> WorkerApp:
@@ -117,3 +118,30 @@ def lose_jobs_of_workers(worker_prefix: str, native_status: str) -> None:
             logger.warning(
                 "could not mark the jobs of %s lost in %r: %s", worker_prefix, store, error
             )
+
+
+#: a callback told of an app just registered (test helpers that start workers when an app is
+#: built, such as :class:`~chariots_core.testing.worker_context.WorkerContext` entered first)
+AppListener = Callable[[WorkerApp], None]
+
+_listeners: list[AppListener] = []
+
+
+def add_app_listener(listener: AppListener) -> None:
+    """Call ``listener(app)`` for every app registered from now on, once it is registered."""
+    with _lock:
+        _listeners.append(listener)
+
+
+def remove_app_listener(listener: AppListener) -> None:
+    """Stop calling ``listener`` (nothing happens if it was not added)."""
+    with _lock:
+        if listener in _listeners:
+            _listeners.remove(listener)
+
+
+def _notify_app_registered(app: WorkerApp) -> None:
+    with _lock:  # called outside the registry's lock: a listener may read the registry
+        listeners = list(_listeners)
+    for listener in listeners:
+        listener(app)

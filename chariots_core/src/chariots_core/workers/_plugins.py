@@ -45,12 +45,13 @@ KNOWN_BACKEND_DISTRIBUTIONS = {
 _REGISTER_HOOK = "chariots_register_worker_pools"
 
 
-class BackendNotInstalled(WorkerPoolError, BackendError):
+class BackendNotInstalled(WorkerPoolError, BackendError, ValueError):
     """No installed distribution offers this backend; the message says what to install.
 
     A :class:`~chariots_core.errors.BackendError` (an :class:`ImportError`) too, as the
     original chariots raised for a missing backend, so that ``from chariots_core.workers import
-    RQWorkerPool`` shows this message rather than Python's generic "cannot import name".
+    RQWorkerPool`` shows this message rather than Python's generic "cannot import name"; and a
+    :class:`ValueError`, as the original raised for a ``worker_type`` it did not know.
     """
 
 
