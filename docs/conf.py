@@ -71,7 +71,7 @@ nitpick_ignore_regex = [
     (r"py:class", r"chariots_\w+(\.\w+)*\.T"),  # a module's type variable
     (
         r"py:.*",
-        r"(TypeDecorator|Dialect|ExternalType|UserDefinedType|BadRequest|Transport|"
+        r"(Path|TypeDecorator|Dialect|ExternalType|UserDefinedType|BadRequest|Transport|"
         r"TokenSetting|NodeInput|WorkerProcessTarget|PluginRegistry\..*|Occupation\..*|"
         r"MessageAction\..*|OPTIONS|POOL_OPTIONS|WORKER_OPTIONS|PIPELINE_INPUT|PIPELINE_OUTPUT|"
         r"to_json|from_json|_init_model|early_stop|pipeline_callbacks|pipelines_server|"

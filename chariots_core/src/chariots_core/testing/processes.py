@@ -2,8 +2,9 @@
 own worker command (``celery``, ``dramatiq``), ``chariots plugins``.
 
 - :class:`CommandProcess`: one command, its output (stdout and stderr together) in a log file
-  that the test reads at any time; stopped as a service manager stops it (:meth:`terminate`:
-  SIGTERM, then its exit status) or killed with every process below it (:meth:`kill`).
+  that the test reads at any time; stopped as a service manager stops it
+  (:meth:`CommandProcess.terminate`: SIGTERM, then its exit status) or killed with every process
+  below it (:meth:`CommandProcess.kill`).
 - :class:`Processes`: the commands one test started, killed at its end if they still run (the
   ``chariots_processes`` fixture).
 - :func:`command_environment`: this process's environment for a command, without chariots'

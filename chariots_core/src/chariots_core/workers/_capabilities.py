@@ -40,7 +40,7 @@ def honoured_priorities(
 ) -> frozenset[Capability]:
     """``capabilities``, less ``priority`` unless ``level_of`` (a chariots priority → the level
     the pool's broker gives it: a queue, a broker priority) gives each of
-    :data:`PRIORITY_PROBES` a level of its own: a pool whose settings leave fewer levels (two
+    ``PRIORITY_PROBES`` a level of its own: a pool whose settings leave fewer levels (two
     queues, ``x-max-priority`` 1) does not declare ``priority``."""
     levels = {level_of(priority) for priority in PRIORITY_PROBES}
     if len(levels) == len(PRIORITY_PROBES):

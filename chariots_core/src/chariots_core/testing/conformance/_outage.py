@@ -42,21 +42,23 @@ class BrokerControl(Protocol):
 
 
 class BrokerOutageTests:
-    """The broker-outage tests of a pool. Subclass it and give it the broker::
+    """The broker-outage tests of a pool.
 
-    class TestOutage(BrokerOutageTests):
-        @pytest.fixture
-        def broker_control(self):
-            server = RedisServer().start()
-            yield server
-            server.stop()
+    Subclass it and give it the broker::
 
-        @pytest.fixture
-        def outage_pool_url(self, broker_control, chariots_queue):
-            return chariots_queue.url(f"mq://127.0.0.1:{broker_control.port}/0")
+        class TestOutage(BrokerOutageTests):
+            @pytest.fixture
+            def broker_control(self):
+                server = RedisServer().start()
+                yield server
+                server.stop()
 
-        def worker_waits_for_broker(self, output: str) -> bool:
-            return "broker unreachable, retrying" in output
+            @pytest.fixture
+            def outage_pool_url(self, broker_control, chariots_queue):
+                return chariots_queue.url(f"mq://127.0.0.1:{broker_control.port}/0")
+
+            def worker_waits_for_broker(self, output: str) -> bool:
+                return "broker unreachable, retrying" in output
     """
 
     # -- what a plugin provides ----------------------------------------------------------------

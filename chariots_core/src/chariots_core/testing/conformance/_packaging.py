@@ -75,12 +75,14 @@ def _chariots(*args: str) -> str:
 
 
 class PluginPackagingTests:
-    """The packaging tests of a plugin distribution. Subclass it and give it the packaging::
+    """The packaging tests of a plugin distribution.
 
-    class TestPackaging(PluginPackagingTests):
-        @pytest.fixture
-        def plugin_packaging(self) -> PluginPackaging:
-            return PluginPackaging(backend="mq", distribution="chariots-mq", ...)
+    Subclass it and give it the packaging::
+
+        class TestPackaging(PluginPackagingTests):
+            @pytest.fixture
+            def plugin_packaging(self) -> PluginPackaging:
+                return PluginPackaging(backend="mq", distribution="chariots-mq", ...)
     """
 
     @pytest.fixture
