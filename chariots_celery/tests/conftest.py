@@ -22,7 +22,7 @@ from redis import Redis
 from chariots_celery import CeleryWorkerPool
 from chariots_core.pipelines import PipelinesServer
 from chariots_core.testing.pool_app import OpenPools, PoolApps
-from chariots_core.testing.processes import CommandProcess, Processes
+from chariots_core.testing.processes import Processes
 from chariots_core.testing.queues import TestQueue
 
 #: this folder: on sys.path here and in worker subprocesses (the test app imports by name)
@@ -123,6 +123,20 @@ def make_pool(
 
 
 @pytest.fixture
+def pool_on(
+    request: pytest.FixtureRequest, open_pool: Callable[[str], CeleryWorkerPool]
+) -> Callable[..., CeleryWorkerPool]:
+    """``pool_on(broker, **query)``: a pool on this test's queue on ``broker`` (one of
+    ``BROKERS``); only that broker's fixtures are used."""
+
+    def pool_on(broker: str, **query: str | float) -> CeleryWorkerPool:
+        url: Callable[..., str] = request.getfixturevalue(f"{broker}_pool_url")
+        return open_pool(url(**query))
+
+    return pool_on
+
+
+@pytest.fixture
 def chariots_pool_apps(tmp_path: Path, chariots_processes: Processes) -> PoolApps:
     """The kit's apps, with ``celery_test_app``'s pipelines (in worker processes too)."""
     return PoolApps(tmp_path, chariots_processes, pipelines=PIPELINES, pythonpath=[TESTS_FOLDER])
@@ -135,7 +149,16 @@ def make_app(chariots_pool_apps: PoolApps) -> Callable[..., PipelinesServer]:
 
 
 @pytest.fixture
-def cli_worker(chariots_pool_apps: PoolApps) -> Callable[..., CommandProcess]:
-    """``cli_worker(app, pool_url, concurrency=1, heartbeat_timeout=30)``: ``chariots worker``
-    for the test app on ``pool_url``; killed at the end if still running."""
-    return chariots_pool_apps.worker
+def make_working_app(
+    make_pool: Callable[..., CeleryWorkerPool], chariots_pool_apps: PoolApps
+) -> Callable[..., PipelinesServer]:
+    """``make_working_app(**query)``: the test app on a pool of this test's queue (``query``: its
+    options), on each broker in turn, one worker started."""
+
+    def make_working_app(**query: str | float) -> PipelinesServer:
+        pool = make_pool(**query)
+        app = chariots_pool_apps.make(pool)
+        pool.start_workers(1)
+        return app
+
+    return make_working_app

@@ -14,23 +14,21 @@ from chariots_core.jobs import JobStatus
 from chariots_core.pipelines import PipelinesServer
 from chariots_core.testing.polling import DEADLINE, eventually
 from chariots_core.testing.pool_app import PoolApps
-from chariots_core.testing.processes import CommandProcess, Processes
+from chariots_core.testing.processes import Processes
 from chariots_core.workers.kit import descendants
 
 
 def test_chariots_worker_runs_a_celery_worker_of_concurrency_processes(
     redis_pool_url: Callable[..., str],
     open_pool: Callable[[str], CeleryWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CommandProcess],
+    chariots_pool_apps: PoolApps,
     tmp_path: Path,
 ) -> None:
     url = redis_pool_url()
     pool = open_pool(url)
-    app = make_app(pool)
 
-    worker = cli_worker(app, url, concurrency=2)
-    eventually(lambda: pool.n_workers == 2, what="a worker running 2 jobs at once")
+    # a worker running 2 jobs at once
+    app, worker = chariots_pool_apps.app_and_worker(pool, url, concurrency=2)
 
     # two jobs at once, each in a process of the worker's prefork pool
     first, second = tmp_path / "first.pid", tmp_path / "second.pid"

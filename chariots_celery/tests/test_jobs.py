@@ -20,11 +20,9 @@ from chariots_core.testing.polling import DEADLINE, eventually
 
 
 def test_a_job_that_ignores_its_soft_time_limit_is_killed_at_the_hard_one(
-    make_pool: Callable[..., CeleryWorkerPool], make_app: Callable[..., PipelinesServer]
+    make_working_app: Callable[..., PipelinesServer],
 ) -> None:
-    pool = make_pool(kill_after=1)
-    app = make_app(pool)
-    pool.start_workers(1)
+    app = make_working_app(kill_after=1)
 
     started = time.monotonic()
     job = app.submit_job("stubborn", 60, JobOptions(timeout=1))
@@ -38,11 +36,9 @@ def test_a_job_that_ignores_its_soft_time_limit_is_killed_at_the_hard_one(
 
 
 def test_a_job_killed_at_the_hard_limit_is_retried_with_its_time_limits(
-    make_pool: Callable[..., CeleryWorkerPool], make_app: Callable[..., PipelinesServer]
+    make_working_app: Callable[..., PipelinesServer],
 ) -> None:
-    pool = make_pool(kill_after=0.5)
-    app = make_app(pool)
-    pool.start_workers(1)
+    app = make_working_app(kill_after=0.5)
 
     job = app.submit_job("stubborn", 60, JobOptions(timeout=0.5, retries=1, retry_interval=0.2))
     final = eventually(
@@ -54,13 +50,9 @@ def test_a_job_killed_at_the_hard_limit_is_retried_with_its_time_limits(
 
 
 def test_a_revoked_job_stops_in_its_node(
-    make_pool: Callable[..., CeleryWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    tmp_path: Path,
+    make_working_app: Callable[..., PipelinesServer], tmp_path: Path
 ) -> None:
-    pool = make_pool()
-    app = make_app(pool)
-    pool.start_workers(1)
+    app = make_working_app()
     pid_file = tmp_path / "job.pid"
     job = app.submit_job("sleep", {"seconds": 120, "pid_file": str(pid_file)})
     eventually(pid_file.exists, what="the job started")
@@ -100,13 +92,9 @@ def test_a_retried_job_keeps_its_queue_priority_and_time_limits(
 
 
 def test_a_pool_process_that_dies_fails_its_job_or_runs_it_again(
-    make_pool: Callable[..., CeleryWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    tmp_path: Path,
+    make_working_app: Callable[..., PipelinesServer], tmp_path: Path
 ) -> None:
-    pool = make_pool()
-    app = make_app(pool)
-    pool.start_workers(1)
+    app = make_working_app()
 
     for retries, expected in ((0, (JobStatus.failed, 1)), (1, (JobStatus.done, 2))):
         pid_file, runs = tmp_path / f"job-{retries}.pid", tmp_path / f"runs-{retries}"

@@ -19,43 +19,37 @@ from chariots_core.database import utc_now as now
 from chariots_core.jobs import Job, JobOptions, JobStatus
 from chariots_core.pipelines import PipelinesServer
 from chariots_core.testing.polling import DEADLINE, eventually
-from chariots_core.testing.processes import CommandProcess
+from chariots_core.testing.pool_app import PoolApps
 
 HEARTBEAT_TIMEOUT = 2.0
 
 
 def start_and_kill_mid_job(
+    pool_apps: PoolApps,
     pool: CeleryWorkerPool,
-    app: PipelinesServer,
-    cli_worker: Callable[..., CommandProcess],
     tmp_path: Path,
     options: JobOptions | None = None,
-) -> Job:
-    """Submit a long job to a ``chariots worker``, SIGKILL the worker once the job runs."""
+) -> tuple[PipelinesServer, Job]:
+    """A new app on ``pool`` and a ``chariots worker`` for it (a short heartbeat timeout for
+    both); submit a long job, SIGKILL the worker once the job runs: the app and the job."""
     assert pool.url is not None
-    worker = cli_worker(app, pool.url, heartbeat_timeout=HEARTBEAT_TIMEOUT)
-    eventually(lambda: pool.n_workers == 1, what="the worker consumes")
+    app, worker = pool_apps.app_and_worker(pool, pool.url, heartbeat_timeout=HEARTBEAT_TIMEOUT)
     pid_file, runs = tmp_path / "job.pid", tmp_path / "runs"
     spec = {"seconds": 120, "pid_file": str(pid_file), "runs": str(runs), "first_run_only": True}
     job = app.submit_job("sleep", spec, options)
     eventually(pid_file.exists, what="the job started")
     assert str(app.get_job(job.id).worker_id).split(":")[1] == str(worker.pid)  # its main process
     worker.kill()
-    return job
+    return app, job
 
 
 def test_on_redis_the_job_ends_lost_and_its_message_waits_for_the_visibility_timeout(
-    redis_pool_url: Callable[..., str],
-    open_pool: Callable[[str], CeleryWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CommandProcess],
+    pool_on: Callable[..., CeleryWorkerPool],
+    chariots_pool_apps: PoolApps,
     chariots_redis_url: str,
     tmp_path: Path,
 ) -> None:
-    pool = open_pool(redis_pool_url())
-    app = make_app(pool, heartbeat_timeout=HEARTBEAT_TIMEOUT)
-
-    job = start_and_kill_mid_job(pool, app, cli_worker, tmp_path)
+    app, job = start_and_kill_mid_job(chariots_pool_apps, pool_on("redis"), tmp_path)
 
     lost = app.wait_for_job(job.id, DEADLINE)
     assert (lost.status, lost.attempts, lost.result) == (JobStatus.lost, 1, None)
@@ -68,15 +62,10 @@ def test_on_redis_the_job_ends_lost_and_its_message_waits_for_the_visibility_tim
 
 
 def test_on_redis_a_lost_job_s_message_delivered_after_the_visibility_timeout_runs_nothing(
-    redis_pool_url: Callable[..., str],
-    open_pool: Callable[[str], CeleryWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CommandProcess],
-    tmp_path: Path,
+    pool_on: Callable[..., CeleryWorkerPool], chariots_pool_apps: PoolApps, tmp_path: Path
 ) -> None:
-    pool = open_pool(redis_pool_url(visibility_timeout=1))
-    app = make_app(pool, heartbeat_timeout=HEARTBEAT_TIMEOUT)
-    job = start_and_kill_mid_job(pool, app, cli_worker, tmp_path)
+    pool = pool_on("redis", visibility_timeout=1)
+    app, job = start_and_kill_mid_job(chariots_pool_apps, pool, tmp_path)
     assert app.wait_for_job(job.id, DEADLINE).status is JobStatus.lost
 
     pool.start_workers(1)  # a worker starting restores the messages past the visibility timeout
@@ -89,16 +78,11 @@ def test_on_redis_a_lost_job_s_message_delivered_after_the_visibility_timeout_ru
 
 
 def test_on_rabbitmq_the_job_runs_again_on_another_worker(
-    amqp_pool_url: Callable[..., str],
-    open_pool: Callable[[str], CeleryWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CommandProcess],
-    tmp_path: Path,
+    pool_on: Callable[..., CeleryWorkerPool], chariots_pool_apps: PoolApps, tmp_path: Path
 ) -> None:
-    pool = open_pool(amqp_pool_url())
-    app = make_app(pool, heartbeat_timeout=HEARTBEAT_TIMEOUT)
+    pool = pool_on("amqp")
     # a dead worker's run counts as one of the job's runs: it runs again with a retry
-    job = start_and_kill_mid_job(pool, app, cli_worker, tmp_path, JobOptions(retries=1))
+    app, job = start_and_kill_mid_job(chariots_pool_apps, pool, tmp_path, JobOptions(retries=1))
 
     pool.start_workers(1)
 
@@ -108,12 +92,11 @@ def test_on_rabbitmq_the_job_runs_again_on_another_worker(
 
 
 def test_on_redis_a_job_running_past_the_visibility_timeout_is_delivered_again_but_runs_once(
-    redis_pool_url: Callable[..., str],
-    open_pool: Callable[[str], CeleryWorkerPool],
+    pool_on: Callable[..., CeleryWorkerPool],
     make_app: Callable[..., PipelinesServer],
     tmp_path: Path,
 ) -> None:
-    pool = open_pool(redis_pool_url(visibility_timeout=1))
+    pool = pool_on("redis", visibility_timeout=1)
     app = make_app(pool)  # a heartbeat timeout of 30 s: the job stays held by its worker
     pool.start_workers(1)
     pid_file, runs = tmp_path / "job.pid", tmp_path / "runs"

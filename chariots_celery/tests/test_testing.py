@@ -23,12 +23,11 @@ def fresh_app_registry(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_with_no_arguments_it_starts_a_worker_for_the_apps_celery_pool(
-    redis_pool_url: Callable[..., str],
-    open_pool: Callable[[str], CeleryWorkerPool],
+    pool_on: Callable[..., CeleryWorkerPool],
     make_app: Callable[..., PipelinesServer],
     fresh_app_registry: None,
 ) -> None:
-    pool = open_pool(redis_pool_url())
+    pool = pool_on("redis")
     client = TestPipelinesClient(make_app(pool))
 
     with CeleryWorkerContext(n=2) as context:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pika
@@ -21,6 +22,8 @@ from chariots_dramatiq import DramatiqWorkerPool
 #: this folder: on sys.path here and in worker subprocesses (the team's project imports by name)
 TESTS_FOLDER = Path(__file__).parent
 sys.path.insert(0, str(TESTS_FOLDER))
+
+from dramatiq_test_support import AppAndWorker  # noqa: E402
 
 
 @pytest.fixture
@@ -75,3 +78,17 @@ def chariots_pool_apps(tmp_path: Path, chariots_processes: Processes) -> PoolApp
 def make_app(chariots_pool_apps: PoolApps) -> Callable[..., PipelinesServer]:
     """``make_app(pool, heartbeat_timeout=30)``: the test app under a name of its own."""
     return chariots_pool_apps.make
+
+
+@pytest.fixture
+def app_with_worker(
+    make_pool: Callable[[str], DramatiqWorkerPool], chariots_pool_apps: PoolApps
+) -> Callable[..., AppAndWorker]:
+    """``app_with_worker(url, concurrency=1, heartbeat_timeout=30, counted=None)``: the test app
+    on a pool from ``url`` and ``chariots worker`` for it, once the pool counts its workers
+    (``counted``, else ``concurrency``): ``PoolApps.app_and_worker``."""
+
+    def app_with_worker(url: str, *args: Any, **kwargs: Any) -> AppAndWorker:
+        return chariots_pool_apps.app_and_worker(make_pool(url), url, *args, **kwargs)
+
+    return app_with_worker

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from dramatiq import Message
-from dramatiq_test_support import FAST, TEAM_BROKER_ENV, TEAM_FORK_ENV, TEAM_QUEUE_ENV
+from dramatiq_test_support import FAST, TEAM_BROKER_ENV, TEAM_FORK_ENV, TEAM_QUEUE_ENV, AppAndWorker
 
 from chariots_core.jobs import JobStatus
 from chariots_core.pipelines import PipelinesServer
@@ -24,17 +24,12 @@ def _all_started(pid_files: list[Path]) -> bool:
 
 
 def test_chariots_worker_runs_processes_times_threads_and_stops_on_sigterm(
-    redis_url: Callable[..., str],
-    make_pool: Callable[[str], DramatiqWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    chariots_pool_apps: PoolApps,
-    tmp_path: Path,
+    redis_url: Callable[..., str], app_with_worker: Callable[..., AppAndWorker], tmp_path: Path
 ) -> None:
     url = redis_url(fork="false", threads=2, **FAST)
-    app = make_app(make_pool(url))
 
-    worker = chariots_pool_apps.worker(app, url, concurrency=2)
-    eventually(lambda: app.worker_pool.n_workers == 4, what="2 processes of 2 threads counted")
+    # 2 processes of 2 threads, counted so
+    app, worker = app_with_worker(url, concurrency=2, counted=4)
     # four jobs at once: each holds its thread until all four have started
     pid_files = [tmp_path / f"job-{n}.pid" for n in range(4)]
     jobs = [app.submit_job("sleep", {"seconds": 1, "pid_file": str(p)}) for p in pid_files]
@@ -51,16 +46,10 @@ def test_chariots_worker_runs_processes_times_threads_and_stops_on_sigterm(
 
 
 def test_chariots_worker_runs_each_job_in_a_work_horse(
-    amqp_url: Callable[..., str],
-    make_pool: Callable[[str], DramatiqWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    chariots_pool_apps: PoolApps,
-    tmp_path: Path,
+    amqp_url: Callable[..., str], app_with_worker: Callable[..., AppAndWorker], tmp_path: Path
 ) -> None:
     url = amqp_url(**FAST)  # fork=true by default
-    app = make_app(make_pool(url))
-    worker = chariots_pool_apps.worker(app, url)
-    eventually(lambda: app.worker_pool.n_workers == 1, what="the worker on the roster")
+    app, worker = app_with_worker(url)
 
     pid_file = tmp_path / "horse.pid"
     job = app.submit_job("sleep", {"seconds": 0, "pid_file": str(pid_file)})

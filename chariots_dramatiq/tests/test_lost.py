@@ -13,28 +13,25 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from dramatiq_test_support import FAST
+from dramatiq_test_support import FAST, AppAndWorker
 
 from chariots_core.jobs import JobOptions, JobStatus
 from chariots_core.pipelines import PipelinesServer
 from chariots_core.testing.polling import DEADLINE, eventually
-from chariots_core.testing.pool_app import PoolApps
-from chariots_dramatiq import DramatiqWorkerPool
 
 HEARTBEAT_TIMEOUT = 2.0
 
 
 def kill_mid_job(
-    app: PipelinesServer,
+    app_with_worker: Callable[..., AppAndWorker],
     url: str,
     tmp_path: Path,
-    pool_apps: PoolApps,
     options: JobOptions | None = None,
-) -> tuple[str, int]:
-    """Start ``chariots worker`` on ``url``, give it a long job that runs again quickly, and kill
-    the worker and its work horse with SIGKILL once the job runs; the job's id and first pid."""
-    worker = pool_apps.worker(app, url, heartbeat_timeout=HEARTBEAT_TIMEOUT)
-    eventually(lambda: app.worker_pool.n_workers == 1, what="the worker on the roster")
+) -> tuple[PipelinesServer, str, int]:
+    """Start the test app and ``chariots worker`` on ``url`` (a short heartbeat timeout for
+    both), give it a long job that runs again quickly, and kill the worker and its work horse
+    with SIGKILL once the job runs; the app, the job's id and its first pid."""
+    app, worker = app_with_worker(url, heartbeat_timeout=HEARTBEAT_TIMEOUT)
     pid_file, runs = tmp_path / "job.pid", tmp_path / "runs"
     spec = {"seconds": 120, "pid_file": str(pid_file), "runs": str(runs), "first_run_only": True}
     job = app.submit_job("sleep", spec, options)
@@ -44,16 +41,14 @@ def kill_mid_job(
     for pid in (worker.pid, horse):
         os.kill(pid, signal.SIGKILL)
     worker.process.wait(timeout=DEADLINE)
-    return job.id, horse
+    return app, job.id, horse
 
 
 @pytest.mark.parametrize("broker", ["amqp", "tuned redis"])
 def test_a_killed_workers_message_is_redelivered_and_its_job_runs_again(
     broker: str,
     request: pytest.FixtureRequest,
-    make_pool: Callable[[str], DramatiqWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    chariots_pool_apps: PoolApps,
+    app_with_worker: Callable[..., AppAndWorker],
     tmp_path: Path,
 ) -> None:
     if broker == "amqp":
@@ -62,11 +57,9 @@ def test_a_killed_workers_message_is_redelivered_and_its_job_runs_again(
         url = request.getfixturevalue("redis_url")(
             heartbeat_timeout=1, maintenance_chance=1_000_000, **FAST
         )
-    pool = make_pool(url)
-    app = make_app(pool, heartbeat_timeout=HEARTBEAT_TIMEOUT)
     # a dead worker's run counts as one of the job's runs: it runs again with a retry
-    job_id, first_pid = kill_mid_job(app, url, tmp_path, chariots_pool_apps, JobOptions(retries=1))
-    pool.start_workers(1)
+    app, job_id, first_pid = kill_mid_job(app_with_worker, url, tmp_path, JobOptions(retries=1))
+    app.worker_pool.start_workers(1)
 
     eventually(lambda: app.get_job(job_id).status is JobStatus.done, what="ran again")
     done = app.get_job(job_id)
@@ -75,17 +68,11 @@ def test_a_killed_workers_message_is_redelivered_and_its_job_runs_again(
 
 
 def test_with_dramatiqs_redis_defaults_the_job_of_a_killed_worker_ends_lost(
-    redis_url: Callable[..., str],
-    make_pool: Callable[[str], DramatiqWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    chariots_pool_apps: PoolApps,
-    tmp_path: Path,
+    redis_url: Callable[..., str], app_with_worker: Callable[..., AppAndWorker], tmp_path: Path
 ) -> None:
     url = redis_url(**FAST)  # Dramatiq's heartbeat_timeout (60 s) and maintenance_chance
-    pool = make_pool(url)
-    app = make_app(pool, heartbeat_timeout=HEARTBEAT_TIMEOUT)
-    job_id, _ = kill_mid_job(app, url, tmp_path, chariots_pool_apps)
-    pool.start_workers(1)
+    app, job_id, _ = kill_mid_job(app_with_worker, url, tmp_path)
+    app.worker_pool.start_workers(1)
 
     lost = app.wait_for_job(job_id, DEADLINE)
     assert (lost.status, lost.attempts, lost.result) == (JobStatus.lost, 1, None)

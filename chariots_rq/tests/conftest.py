@@ -18,7 +18,6 @@ from redis import Redis
 
 from chariots_core.pipelines import PipelinesServer
 from chariots_core.testing.pool_app import OpenPools, PoolApps
-from chariots_core.testing.processes import CommandProcess
 from chariots_core.testing.queues import TestQueue
 from chariots_rq import RQWorkerPool
 
@@ -84,12 +83,10 @@ def pool(make_pool: Callable[..., RQWorkerPool]) -> RQWorkerPool:
 
 
 @pytest.fixture
-def make_app(
-    chariots_pool_apps: PoolApps, redis_client: Redis
-) -> Iterator[Callable[..., PipelinesServer]]:
-    """``make_app(pool, heartbeat_timeout=30)``: the kit's test app under a name of its own; its
-    jobs' RQ keys go at the end."""
-    yield chariots_pool_apps.make
+def chariots_pool_apps(chariots_pool_apps: PoolApps, redis_client: Redis) -> Iterator[PoolApps]:
+    """The kit's apps and ``chariots worker`` processes; the RQ keys of their jobs go at the
+    end."""
+    yield chariots_pool_apps
     for app in chariots_pool_apps.made:
         for job in app.list_jobs(limit=1000).jobs:
             keys = list(redis_client.scan_iter(match=f"rq:*{job.id}*", count=1000))
@@ -98,7 +95,12 @@ def make_app(
 
 
 @pytest.fixture
-def cli_worker(chariots_pool_apps: PoolApps) -> Callable[..., CommandProcess]:
-    """``cli_worker(app, pool_url, concurrency=1, heartbeat_timeout=30)``: ``chariots worker``
-    building ``app`` on ``pool_url``; killed at the end if still running."""
-    return chariots_pool_apps.worker
+def make_app(chariots_pool_apps: PoolApps) -> Callable[..., PipelinesServer]:
+    """``make_app(pool, heartbeat_timeout=30)``: the kit's test app under a name of its own."""
+    return chariots_pool_apps.make
+
+
+@pytest.fixture
+def app(pool: RQWorkerPool, make_app: Callable[..., PipelinesServer]) -> PipelinesServer:
+    """The test app on ``pool`` (no worker started)."""
+    return make_app(pool)

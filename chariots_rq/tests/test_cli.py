@@ -10,9 +10,8 @@ from rq.worker import Worker
 from rq_test_support import FAST_WORKERS
 
 from chariots_core.jobs import JobStatus
-from chariots_core.pipelines import PipelinesServer
 from chariots_core.testing.polling import DEADLINE, eventually
-from chariots_core.testing.processes import CommandProcess
+from chariots_core.testing.pool_app import PoolApps
 from chariots_rq import RQWorkerPool
 
 
@@ -24,17 +23,11 @@ def registered_pids(pool: RQWorkerPool) -> set[int]:
 
 
 def test_a_forking_worker_runs_jobs_in_work_horses_and_stops_on_sigterm(
-    make_pool: Callable[..., RQWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CommandProcess],
-    tmp_path: Path,
+    make_pool: Callable[..., RQWorkerPool], chariots_pool_apps: PoolApps, tmp_path: Path
 ) -> None:
     pool = make_pool(fork="true", **FAST_WORKERS)
-    url = str(pool.url)
-    app = make_app(pool)
 
-    worker = cli_worker(app, url)
-    eventually(lambda: pool.n_workers == 1, what="the worker registered")
+    app, worker = chariots_pool_apps.app_and_worker(pool, str(pool.url))
     assert registered_pids(pool) == {worker.pid}  # the command is the RQ worker itself
 
     pid_file = tmp_path / "horse.pid"
@@ -54,17 +47,11 @@ def test_a_forking_worker_runs_jobs_in_work_horses_and_stops_on_sigterm(
 
 
 def test_concurrency_runs_that_many_simple_workers_under_rqs_worker_pool(
-    make_pool: Callable[..., RQWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CommandProcess],
-    tmp_path: Path,
+    make_pool: Callable[..., RQWorkerPool], chariots_pool_apps: PoolApps, tmp_path: Path
 ) -> None:
     pool = make_pool(fork="false", **FAST_WORKERS)
-    url = str(pool.url)
-    app = make_app(pool)
 
-    worker = cli_worker(app, url, concurrency=2)
-    eventually(lambda: pool.n_workers == 2, what="two workers registered")
+    app, worker = chariots_pool_apps.app_and_worker(pool, str(pool.url), concurrency=2)
     workers = registered_pids(pool)
     assert worker.pid not in workers  # forked by RQ's WorkerPool
 
@@ -89,14 +76,10 @@ def test_concurrency_runs_that_many_simple_workers_under_rqs_worker_pool(
 
 
 def test_a_worker_logs_a_few_lines_at_start_and_one_per_job_with_the_users_traceback(
-    make_pool: Callable[..., RQWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CommandProcess],
+    make_pool: Callable[..., RQWorkerPool], chariots_pool_apps: PoolApps
 ) -> None:
     pool = make_pool(fork="true", **FAST_WORKERS)
-    app = make_app(pool)
-    worker = cli_worker(app, str(pool.url))
-    eventually(lambda: pool.n_workers == 1, what="the worker registered")
+    app, worker = chariots_pool_apps.app_and_worker(pool, str(pool.url))
 
     done = app.wait_for_job(app.submit_job("add_one", 1).id, DEADLINE)
     assert (done.status, done.native_status) == (JobStatus.done, "finished")

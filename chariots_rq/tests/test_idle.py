@@ -3,7 +3,7 @@ commands, not timed; and that its scheduler still serves every priority's delays
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ import pytest
 from redis import ConnectionPool, Redis
 from rq import Queue
 from rq.scheduler import RQScheduler
+from rq_test_support import submit_fails_first
 
 from chariots_core.jobs import JobOptions, JobStatus
 from chariots_core.pipelines import PipelinesServer
@@ -90,9 +91,8 @@ def test_an_idle_workers_scheduler_costs_what_rqs_costs_for_one_queue(
 
 
 def test_due_jobs_of_every_priority_go_to_their_own_queue(
-    pool: RQWorkerPool, make_app: Callable[..., PipelinesServer], scheduler: RQScheduler
+    pool: RQWorkerPool, app: PipelinesServer, scheduler: RQScheduler
 ) -> None:
-    app = make_app(pool)
     jobs = {level: app.submit_job("add_one", level, JobOptions(delay=600, priority=level))
             for level in (7, 0, -4)}  # fmt: skip
     scheduler.enqueue_scheduled_jobs()
@@ -111,17 +111,13 @@ def test_due_jobs_of_every_priority_go_to_their_own_queue(
 
 
 def test_delays_and_retry_intervals_of_other_priorities_run(
-    pool: RQWorkerPool, make_app: Callable[..., PipelinesServer], tmp_path: Path
+    pool: RQWorkerPool, app: PipelinesServer, tmp_path: Path
 ) -> None:
-    app = make_app(pool)
     pool.start_workers(1)
-    counter = tmp_path / "fails_first-runs"
 
     delayed = app.submit_job("add_one", 1, JobOptions(delay=1, priority=7))
-    retried = app.submit_job(
-        "fails_first",
-        {"counter": str(counter), "failures": 1},
-        JobOptions(retries=1, retry_interval=1, priority=-4),
+    retried, _ = submit_fails_first(
+        app, tmp_path, 1, JobOptions(retries=1, retry_interval=1, priority=-4)
     )
 
     done = app.wait_for_job(delayed.id, DEADLINE)

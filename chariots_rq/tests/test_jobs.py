@@ -15,10 +15,10 @@ from redis import Redis
 from rq.job import Job as RQJob
 from rq.job import JobStatus as RQJobStatus
 from rq.serializers import JSONSerializer
-from rq_test_support import FAST_WORKERS
+from rq_test_support import FAST_WORKERS, submit_fails_first
 
 from chariots_core.errors import BadRequest
-from chariots_core.jobs import JobOptions, JobStatus
+from chariots_core.jobs import Job, JobOptions, JobStatus
 from chariots_core.pipelines import PipelinesServer
 from chariots_core.testing.polling import DEADLINE, eventually
 from chariots_rq import RQWorkerPool
@@ -29,15 +29,24 @@ def rq_job(pool: RQWorkerPool, job_id: str) -> RQJob:
     return RQJob.fetch(job_id, connection=pool.redis, serializer=JSONSerializer)
 
 
+def run_sleeping_job(pool: RQWorkerPool, app: PipelinesServer, folder: Path, seconds: int) -> Job:
+    """Start one worker and submit a ``sleep`` job of ``seconds`` to it; return once the job
+    runs (its pid written in ``folder``)."""
+    pool.start_workers(1)
+    pid_file = folder / "horse.pid"
+    job = app.submit_job("sleep", {"seconds": seconds, "pid_file": str(pid_file)})
+    eventually(pid_file.exists, what="the job started")
+    return job
+
+
 # -- messages -------------------------------------------------------------------------------------
 
 
 def test_rqs_job_carries_only_the_json_message(
     pool: RQWorkerPool,
-    make_app: Callable[..., PipelinesServer],
+    app: PipelinesServer,
     redis_client: Redis,
 ) -> None:
-    app = make_app(pool)
     job = app.submit_job("add_one", {"not": "a number"}, JobOptions(retries=2, priority=3))
 
     raw = redis_client.hgetall(f"rq:job:{job.id}")
@@ -63,9 +72,8 @@ def test_rqs_job_carries_only_the_json_message(
 
 
 def test_an_input_that_is_not_json_is_refused_before_anything_is_queued(
-    pool: RQWorkerPool, make_app: Callable[..., PipelinesServer]
+    pool: RQWorkerPool, app: PipelinesServer
 ) -> None:
-    app = make_app(pool)
 
     with pytest.raises(BadRequest, match="JSON-serialisable"):
         app.submit_job("add_one", object())
@@ -100,9 +108,8 @@ def test_a_job_runs_on_a_worker_and_its_result_is_recorded(
 
 
 def test_a_failed_job_is_failed_in_rq_too_and_not_retried(
-    pool: RQWorkerPool, make_app: Callable[..., PipelinesServer]
+    pool: RQWorkerPool, app: PipelinesServer
 ) -> None:
-    app = make_app(pool)
     pool.start_workers(1)
 
     job = app.submit_job("explode", "boom")
@@ -116,10 +123,7 @@ def test_a_failed_job_is_failed_in_rq_too_and_not_retried(
     eventually(lambda: rq_job(pool, job.id).get_status() == RQJobStatus.FAILED, what="RQ failed")
 
 
-def test_a_timeout_is_rqs_and_kills_a_long_node(
-    pool: RQWorkerPool, make_app: Callable[..., PipelinesServer]
-) -> None:
-    app = make_app(pool)
+def test_a_timeout_is_rqs_and_kills_a_long_node(pool: RQWorkerPool, app: PipelinesServer) -> None:
     pool.start_workers(1)
     started = time.monotonic()
 
@@ -135,17 +139,11 @@ def test_a_timeout_is_rqs_and_kills_a_long_node(
 
 
 def test_retries_are_rqs_with_their_interval(
-    pool: RQWorkerPool, make_app: Callable[..., PipelinesServer], tmp_path: Path
+    pool: RQWorkerPool, app: PipelinesServer, tmp_path: Path
 ) -> None:
-    app = make_app(pool)
     pool.start_workers(1)
-    counter = tmp_path / "fails_first-runs"
 
-    job = app.submit_job(
-        "fails_first",
-        {"counter": str(counter), "failures": 2},
-        JobOptions(retries=2, retry_interval=1),
-    )
+    job, counter = submit_fails_first(app, tmp_path, 2, JobOptions(retries=2, retry_interval=1))
     queued = rq_job(pool, job.id)
     # RQ truncates its schedule to whole seconds: one more makes the interval a floor
     assert (queued.retries_left, queued.retry_intervals) == (2, [2])
@@ -159,15 +157,11 @@ def test_retries_are_rqs_with_their_interval(
 
 
 def test_a_job_that_fails_more_than_its_retries_ends_failed(
-    pool: RQWorkerPool, make_app: Callable[..., PipelinesServer], tmp_path: Path
+    pool: RQWorkerPool, app: PipelinesServer, tmp_path: Path
 ) -> None:
-    app = make_app(pool)
     pool.start_workers(1)
-    counter = tmp_path / "fails_first-runs"
 
-    job = app.submit_job(
-        "fails_first", {"counter": str(counter), "failures": 5}, JobOptions(retries=1)
-    )
+    job, counter = submit_fails_first(app, tmp_path, 5, JobOptions(retries=1))
     finished = app.wait_for_job(job.id, DEADLINE)
 
     assert (finished.status, finished.attempts) == (JobStatus.failed, 2)
@@ -178,9 +172,8 @@ def test_a_job_that_fails_more_than_its_retries_ends_failed(
 
 
 def test_a_delay_is_rqs_schedule_and_never_cut_short(
-    pool: RQWorkerPool, make_app: Callable[..., PipelinesServer]
+    pool: RQWorkerPool, app: PipelinesServer
 ) -> None:
-    app = make_app(pool)
     pool.start_workers(1)
 
     job = app.submit_job("add_one", 1, JobOptions(delay=1.5))
@@ -202,9 +195,8 @@ def test_a_delay_is_rqs_schedule_and_never_cut_short(
 
 
 def test_cancelling_a_queued_job_removes_it_from_rqs_queue(
-    pool: RQWorkerPool, make_app: Callable[..., PipelinesServer]
+    pool: RQWorkerPool, app: PipelinesServer
 ) -> None:
-    app = make_app(pool)
     job = app.submit_job("add_one", 1)
     after = app.submit_job("add_one", 2)
     assert pool.queue_for(0).job_ids == [job.id, after.id]
@@ -225,9 +217,8 @@ def test_cancelling_a_queued_job_removes_it_from_rqs_queue(
 
 
 def test_cancelling_a_delayed_job_takes_it_off_the_schedule(
-    pool: RQWorkerPool, make_app: Callable[..., PipelinesServer]
+    pool: RQWorkerPool, app: PipelinesServer
 ) -> None:
-    app = make_app(pool)
     job = app.submit_job("add_one", 1, JobOptions(delay=30))
 
     app.cancel_job(job.id)
@@ -237,13 +228,9 @@ def test_cancelling_a_delayed_job_takes_it_off_the_schedule(
 
 
 def test_cancelling_a_running_job_stops_its_work_horse(
-    pool: RQWorkerPool, make_app: Callable[..., PipelinesServer], tmp_path: Path
+    pool: RQWorkerPool, app: PipelinesServer, tmp_path: Path
 ) -> None:
-    app = make_app(pool)
-    pool.start_workers(1)
-    pid_file = tmp_path / "horse.pid"
-    job = app.submit_job("sleep", {"seconds": 60, "pid_file": str(pid_file)})
-    eventually(lambda: pid_file.exists(), what="the job started")
+    job = run_sleeping_job(pool, app, tmp_path, 60)
     assert app.get_job(job.id).status is JobStatus.running
     started = time.monotonic()
 
@@ -266,10 +253,7 @@ def test_cancel_answers_false_for_jobs_rq_does_not_hold(pool: RQWorkerPool) -> N
 # -- priorities -----------------------------------------------------------------------------------
 
 
-def test_higher_priorities_start_first(
-    pool: RQWorkerPool, make_app: Callable[..., PipelinesServer]
-) -> None:
-    app = make_app(pool)
+def test_higher_priorities_start_first(pool: RQWorkerPool, app: PipelinesServer) -> None:
     submitted = [
         (priority, app.submit_job("add_one", index, JobOptions(priority=priority)))
         for index, priority in enumerate([0, 5, -3, 10, 0, 5, -20, 99])
@@ -315,13 +299,9 @@ def test_n_workers_counts_only_the_workers_of_this_pools_queues(
 
 
 def test_stop_workers_lets_the_job_in_hand_finish(
-    pool: RQWorkerPool, make_app: Callable[..., PipelinesServer], tmp_path: Path
+    pool: RQWorkerPool, app: PipelinesServer, tmp_path: Path
 ) -> None:
-    app = make_app(pool)
-    pool.start_workers(1)
-    pid_file = tmp_path / "horse.pid"
-    job = app.submit_job("sleep", {"seconds": 1, "pid_file": str(pid_file)})
-    eventually(lambda: pid_file.exists(), what="the job started")
+    job = run_sleeping_job(pool, app, tmp_path, 1)
 
     pool.stop_workers(timeout=DEADLINE)
 
@@ -331,13 +311,9 @@ def test_stop_workers_lets_the_job_in_hand_finish(
 
 
 def test_stop_workers_past_its_timeout_stops_cold_and_the_job_is_lost(
-    pool: RQWorkerPool, make_app: Callable[..., PipelinesServer], tmp_path: Path
+    pool: RQWorkerPool, app: PipelinesServer, tmp_path: Path
 ) -> None:
-    app = make_app(pool)
-    pool.start_workers(1)
-    pid_file = tmp_path / "horse.pid"
-    job = app.submit_job("sleep", {"seconds": 60, "pid_file": str(pid_file)})
-    eventually(lambda: pid_file.exists(), what="the job started")
+    job = run_sleeping_job(pool, app, tmp_path, 60)
     started = time.monotonic()
 
     pool.stop_workers(timeout=0.5)

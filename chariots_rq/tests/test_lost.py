@@ -16,6 +16,7 @@ from rq_test_support import FAST_WORKERS
 from chariots_core.jobs import Job, JobOptions, JobStatus
 from chariots_core.pipelines import PipelinesServer
 from chariots_core.testing.polling import DEADLINE, eventually
+from chariots_core.testing.pool_app import PoolApps
 from chariots_core.testing.processes import CommandProcess
 from chariots_core.workers import kit
 from chariots_rq import RQWorkerPool
@@ -23,16 +24,23 @@ from chariots_rq.task import RUN_MESSAGE
 from chariots_rq.worker import build_worker
 
 
-def kill_mid_job(worker: CommandProcess, pid_file: Path) -> int:
-    """SIGKILL the worker and the process running the job (its work horse, or itself); returns
-    the job's pid. Both are processes this test started (the horse is the worker's child)."""
+def kill_mid_job(
+    app: PipelinesServer, worker: CommandProcess, folder: Path, options: JobOptions | None = None
+) -> tuple[Job, int]:
+    """Submit a long ``sleep`` job (its pid in ``folder/job.pid``, its runs counted in
+    ``folder/runs``, a second run at once), then SIGKILL the worker and the process running the
+    job (its work horse, or itself); returns the job and that pid. Both are processes this test
+    started (the horse is the worker's child)."""
+    pid_file, runs = folder / "job.pid", folder / "runs"
+    spec = {"seconds": 120, "pid_file": str(pid_file), "runs": str(runs), "first_run_only": True}
+    job = app.submit_job("sleep", spec, options)
     eventually(pid_file.exists, what="the job started")
     job_pid = int(pid_file.read_text())
     for pid in {job_pid, worker.pid}:
         os.kill(pid, signal.SIGKILL)
     worker.process.wait(timeout=DEADLINE)
     eventually(lambda: not Path(f"/proc/{job_pid}").exists() or _zombie(job_pid), what="killed")
-    return job_pid
+    return job, job_pid
 
 
 def _zombie(pid: int) -> bool:
@@ -43,21 +51,12 @@ def _zombie(pid: int) -> bool:
 
 
 def test_rq_finds_the_job_of_a_killed_worker_abandoned_and_it_ends_lost(
-    make_pool: Callable[..., RQWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CommandProcess],
-    tmp_path: Path,
+    pool: RQWorkerPool, chariots_pool_apps: PoolApps, tmp_path: Path
 ) -> None:
-    pool = make_pool(**FAST_WORKERS)
-    url = str(pool.url)
     # the job store's own heartbeat timeout is long: RQ's detection is what marks it lost
-    app = make_app(pool, heartbeat_timeout=600)
-    worker = cli_worker(app, url)
-    eventually(lambda: pool.n_workers == 1, what="the worker registered")
-    pid_file = tmp_path / "job.pid"
-    job = app.submit_job("sleep", {"seconds": 120, "pid_file": str(pid_file)})
+    app, worker = chariots_pool_apps.app_and_worker(pool, str(pool.url), app_heartbeat_timeout=600)
 
-    kill_mid_job(worker, pid_file)
+    job, _ = kill_mid_job(app, worker, tmp_path)
     assert app.get_job(job.id).status is JobStatus.running  # nobody knows yet
     pool.start_workers(1)  # a live worker's housekeeping finds the abandoned job
 
@@ -70,29 +69,19 @@ def test_rq_finds_the_job_of_a_killed_worker_abandoned_and_it_ends_lost(
 
 
 def test_the_job_of_a_killed_worker_is_run_again_when_it_has_retries(
-    make_pool: Callable[..., RQWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CommandProcess],
-    tmp_path: Path,
+    pool: RQWorkerPool, chariots_pool_apps: PoolApps, tmp_path: Path
 ) -> None:
-    pool = make_pool(**FAST_WORKERS)
-    url = str(pool.url)
-    app = make_app(pool, heartbeat_timeout=600)
-    worker = cli_worker(app, url)
-    eventually(lambda: pool.n_workers == 1, what="the worker registered")
-    pid_file, runs = tmp_path / "job.pid", tmp_path / "runs"
-    spec = {"seconds": 120, "pid_file": str(pid_file), "runs": str(runs), "first_run_only": True}
-    job = app.submit_job("sleep", spec, JobOptions(retries=1))
+    app, worker = chariots_pool_apps.app_and_worker(pool, str(pool.url), app_heartbeat_timeout=600)
 
-    first_pid = kill_mid_job(worker, pid_file)
+    job, first_pid = kill_mid_job(app, worker, tmp_path, JobOptions(retries=1))
     pool.start_workers(1)
 
     finished = app.wait_for_job(job.id, DEADLINE)
     eventually(lambda: app.get_job(job.id).status is JobStatus.done, what="re-run to the end")
     finished = app.get_job(job.id)
     assert (finished.status, finished.result, finished.attempts) == (JobStatus.done, 2, 2)
-    assert runs.read_text() == "2"
-    assert int(pid_file.read_text()) != first_pid
+    assert (tmp_path / "runs").read_text() == "2"
+    assert int((tmp_path / "job.pid").read_text()) != first_pid
 
 
 @pytest.mark.parametrize("fork", ["true", "false"])
@@ -114,17 +103,14 @@ def test_a_job_past_its_timeout_counts_abandoned_only_once_its_worker_misses_bea
 
 
 def test_a_simple_worker_beats_for_the_job_it_runs_so_a_long_job_is_not_abandoned(
-    make_pool: Callable[..., RQWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CommandProcess],
+    make_pool: Callable[..., RQWorkerPool], chariots_pool_apps: PoolApps
 ) -> None:
     """RQ's simple worker beats for no job it runs: a job running past its first beat's TTL
     was taken for abandoned by another worker's clean-up (a training with no timeout, past
     7 minutes by default). Chariots' beats for it every monitoring interval."""
     pool = make_pool(fork="false", **{**FAST_WORKERS, "abandoned_after": 3})
-    app = make_app(pool)
-    cli_worker(app, str(pool.url), concurrency=2)  # the idle one cleans the registries
-    eventually(lambda: pool.n_workers == 2, what="the workers registered")
+    # two workers: the idle one cleans the registries
+    app, _ = chariots_pool_apps.app_and_worker(pool, str(pool.url), concurrency=2)
     job = app.submit_job("sleep", {"seconds": 6})  # past the first beat's TTL (1 + 3 s)
     registry = pool.queue_for(0).started_job_registry.key
 
@@ -139,20 +125,12 @@ def test_a_simple_worker_beats_for_the_job_it_runs_so_a_long_job_is_not_abandone
 
 
 def test_a_simple_worker_killed_mid_job_ends_lost_when_its_heartbeat_stops(
-    make_pool: Callable[..., RQWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CommandProcess],
-    tmp_path: Path,
+    make_pool: Callable[..., RQWorkerPool], chariots_pool_apps: PoolApps, tmp_path: Path
 ) -> None:
     pool = make_pool(fork="false")
-    url = str(pool.url)
-    app = make_app(pool, heartbeat_timeout=2)
-    worker = cli_worker(app, url, heartbeat_timeout=2)
-    eventually(lambda: pool.n_workers == 1, what="the worker registered")
-    pid_file = tmp_path / "job.pid"
-    job = app.submit_job("sleep", {"seconds": 120, "pid_file": str(pid_file)})
+    app, worker = chariots_pool_apps.app_and_worker(pool, str(pool.url), heartbeat_timeout=2)
 
-    job_pid = kill_mid_job(worker, pid_file)
+    job, job_pid = kill_mid_job(app, worker, tmp_path)
 
     assert job_pid == worker.pid  # no work horse: the job died with its worker
     lost = app.wait_for_job(job.id, DEADLINE)
@@ -160,11 +138,8 @@ def test_a_simple_worker_killed_mid_job_ends_lost_when_its_heartbeat_stops(
 
 
 def test_jobs_whose_messages_redis_lost_are_sent_again_and_run(
-    make_pool: Callable[..., RQWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    redis_client: Redis,
+    pool: RQWorkerPool, make_app: Callable[..., PipelinesServer], redis_client: Redis
 ) -> None:
-    pool = make_pool(**FAST_WORKERS)
     app = make_app(pool, heartbeat_timeout=0.5)  # checked after 4 heartbeat timeouts: 2 s
     jobs = [app.submit_job("add_one", number) for number in range(3)]
     assert all(pool.holds_message(job.id) for job in jobs)
@@ -183,15 +158,11 @@ def test_jobs_whose_messages_redis_lost_are_sent_again_and_run(
 
 
 def test_a_killed_worker_leaves_no_scheduler_running(
-    make_pool: Callable[..., RQWorkerPool],
-    make_app: Callable[..., PipelinesServer],
-    cli_worker: Callable[..., CommandProcess],
+    pool: RQWorkerPool, chariots_pool_apps: PoolApps
 ) -> None:
     """RQ's scheduler, a child of its worker, stops once the worker is killed (it went on until
     its Redis went away, and then printed a traceback after the test run's last line)."""
-    pool = make_pool(**FAST_WORKERS)
-    worker = cli_worker(make_app(pool), str(pool.url))
-    eventually(lambda: pool.n_workers == 1, what="the worker registered")
+    _, worker = chariots_pool_apps.app_and_worker(pool, str(pool.url))
     children = eventually(lambda: kit.descendants(worker.pid), what="its scheduler started")
 
     os.kill(worker.pid, signal.SIGKILL)

@@ -233,6 +233,26 @@ class PoolApps:
             "chariots", args, self.environment(app, pool_url, heartbeat_timeout)
         )
 
+    def app_and_worker(
+        self,
+        pool: BaseWorkerPool,
+        pool_url: str,
+        concurrency: int = 1,
+        heartbeat_timeout: float = 30.0,
+        *,
+        app_heartbeat_timeout: float | None = None,
+        counted: int | None = None,
+    ) -> tuple[PipelinesServer, CommandProcess]:
+        """A new app on ``pool`` and :meth:`worker` for it on ``pool_url``, once ``pool`` counts
+        the worker's workers (``counted``, else ``concurrency``); the app's job store has the
+        worker's ``heartbeat_timeout`` unless ``app_heartbeat_timeout`` is given."""
+        app = self.make(
+            pool, heartbeat_timeout if app_heartbeat_timeout is None else app_heartbeat_timeout
+        )
+        worker = self.worker(app, pool_url, concurrency, heartbeat_timeout)
+        worker.wait_for_workers(pool, concurrency if counted is None else counted)
+        return app, worker
+
 
 def __getattr__(name: str) -> Any:
     """``app``: the app the environment describes, built once per process."""
