@@ -9,6 +9,7 @@ are counted too, as the processes of ``chariots worker`` and ``start_workers`` a
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import signal
 import threading
@@ -20,7 +21,7 @@ from dramatiq.broker import Broker
 
 from chariots_core.errors import BadRequest
 from chariots_core.jobs import JobMessage
-from chariots_core.workers import MessageAction, new_worker_id, run_job
+from chariots_core.workers import MessageAction, kit, new_worker_id, run_job
 from chariots_core.workers.kit import InlineHeartbeat, SignalLatch, WorkerRoster, run_in_work_horse
 from chariots_dramatiq.brokers import forget_parent_connections
 
@@ -29,12 +30,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: milliseconds a stopping Dramatiq worker waits for its jobs in hand (the kit kills sooner)
-_STOP_TIMEOUT_MS = 24 * 3600 * 1000
 _local = threading.local()
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 #: held while a work horse forks and runs (one job at a time), and by the roster's heartbeat
 _job_lock = threading.RLock()
+#: the jobs this process runs: a stop waits for them, and past them for its broker 10 s at most
+_jobs, _STOP_GRACE = kit.JobsInHand(), 10.0
 
 
 def perform(pool: DramatiqWorkerPool, message_json: str) -> None:
@@ -49,11 +50,13 @@ def perform(pool: DramatiqWorkerPool, message_json: str) -> None:
         return
     if not hasattr(_local, "worker_id"):  # one per thread: host:pid:dramatiq-…
         _local.worker_id = new_worker_id("dramatiq")
-    if pool.fork:
-        with _job_lock:
-            outcome = run_in_work_horse(message, _local.worker_id, pool.roster_middleware.heartbeat)
-    else:
-        outcome = run_job(message, _local.worker_id)
+    with _jobs.holding():
+        if pool.fork:
+            with _job_lock:
+                heartbeat = pool.roster_middleware.heartbeat
+                outcome = run_in_work_horse(message, _local.worker_id, heartbeat)
+        else:
+            outcome = run_job(message, _local.worker_id)
     if outcome.action is MessageAction.later:
         pool.send(message_json, message.options.priority, outcome.delay)
 
@@ -117,8 +120,9 @@ def work(pool: DramatiqWorkerPool, ready: Callable[[], None]) -> None:
         try:
             ready()
             stop.wait()
-        finally:
-            worker.stop(timeout=_STOP_TIMEOUT_MS)
+        finally:  # jobs in hand may take a day (the kit kills sooner); acks to a broker away, no
+            stop_worker = functools.partial(worker.stop, timeout=24 * 3600 * 1000)  # ms
+            kit.stop_for_jobs_in_hand(stop_worker, _jobs, grace=_STOP_GRACE, what="dramatiq worker")
     finally:
         stop.close()
         for signum, handler in previous:

@@ -105,10 +105,16 @@ class CommandProcess:
             return None
 
     def terminate(self, timeout: float = DEADLINE) -> int:
-        """SIGTERM, as a service manager stops it, then its exit status (within ``timeout``)."""
+        """SIGTERM, as a service manager stops it, then its exit status; a process still running
+        ``timeout`` seconds later fails the test with its output."""
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGTERM)
-        return self.process.wait(timeout)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(
+                f"{self} still ran {timeout:g}s after SIGTERM; its output:\n{self.output}"
+            ) from None
 
     def kill(self) -> None:
         """SIGKILL the process and every process below it (its pool's, its work horses), and

@@ -11,6 +11,9 @@ A pool is a short adapter over its backend; everything else is here:
 - :mod:`~chariots_core.workers.kit.work_horse`: one job in a forked child with a hard timeout;
 - :mod:`~chariots_core.workers.kit.forking`: fork hygiene and orphan watchdogs (also for the
   processes a backend forks itself: :func:`orphans_stop`);
+- :mod:`~chariots_core.workers.kit.stopping`: a backend worker's graceful stop that waits for
+  the jobs in hand, not for an unreachable broker (:class:`JobsInHand`,
+  :func:`stop_for_jobs_in_hand`);
 - :mod:`~chariots_core.workers.kit.signals`: a stop flag that signal handlers may set
   (:class:`SignalLatch`: a ``threading.Event`` set from a handler can hang its thread);
 - :mod:`~chariots_core.workers.kit.asyncio_bridge`: :class:`AsyncioBridge`, an event loop in a
@@ -57,6 +60,7 @@ from chariots_core.workers.kit.queue_conflicts import (
 )
 from chariots_core.workers.kit.roster import InlineHeartbeat, WorkerRecord, WorkerRoster
 from chariots_core.workers.kit.signals import SignalLatch
+from chariots_core.workers.kit.stopping import JobsInHand, stop_for_jobs_in_hand
 from chariots_core.workers.kit.urls import (
     Choice,
     Count,
@@ -80,6 +84,7 @@ __all__ = [
     "Count",
     "Flag",
     "InlineHeartbeat",
+    "JobsInHand",
     "Levels",
     "PoolURL",
     "PoolURLError",
@@ -110,6 +115,7 @@ __all__ = [
     "run_in_foreground",
     "run_in_work_horse",
     "run_through_outages",
+    "stop_for_jobs_in_hand",
     "stop_when_orphaned",
     "wait_for_broker",
     "when_orphaned",
